@@ -1,0 +1,3 @@
+from vi2en.cli import main
+
+raise SystemExit(main())
