@@ -1,0 +1,130 @@
+"""The aligned document: plain data classes and their canonical JSON form.
+
+Every output (HTML, TMX, XLIFF, the published site) is rendered from this JSON, so it is
+versioned and must round-trip exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "vi2en.aligned/1"
+
+
+class DocumentError(Exception):
+    """A document file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass
+class Segment:
+    id: str  # stable: "<block id>.s<n>", e.g. "p3.s2"
+    vi: str
+    en: str = ""
+    score: float | None = None
+    flags: list[str] = field(default_factory=list)
+    signals: dict[str, Any] = field(default_factory=dict)
+    terms: list[dict[str, Any]] = field(default_factory=list)  # glossary hits
+    origin: str = "mt"  # "mt" (model), "tm" (reused from the translation memory)
+    pieces: list[str] = field(default_factory=list)  # clause pieces when a sentence exceeds the model's limit
+
+
+@dataclass
+class Block:
+    id: str  # "t1" title, "p3" paragraph, ...
+    kind: str  # title, dateline, byline, lead, paragraph, caption, quote, list_item, source, boilerplate
+    text: str
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def translated(self) -> bool:
+        return self.kind != "boilerplate"
+
+
+@dataclass
+class Document:
+    source_path: str
+    source_sha256: str
+    blocks: list[Block]
+    date: str | None = None  # ISO date of the article when it has one
+    model: dict[str, Any] = field(default_factory=dict)  # name, path, backend, licence, notice
+    glossary: dict[str, Any] = field(default_factory=dict)  # version, entries
+    created: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    schema: str = SCHEMA
+
+    @property
+    def segments(self) -> list[Segment]:
+        return [s for b in self.blocks for s in b.segments]
+
+    @property
+    def title(self) -> str:
+        return next((b.text for b in self.blocks if b.kind == "title"), Path(self.source_path).stem)
+
+    @property
+    def stem(self) -> str:
+        return "stdin" if self.source_path == "<stdin>" else Path(self.source_path).stem
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Document":
+        blocks = [
+            Block(**{**b, "segments": [Segment(**s) for s in b.get("segments", [])]}) for b in data["blocks"]
+        ]
+        return cls(**{**data, "blocks": blocks})
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a whole file or nothing: a crash mid-write never leaves a half-written output."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def dumps(doc: Document) -> str:
+    return json.dumps(doc.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def save(doc: Document, path: Path) -> None:
+    write_atomic(path, dumps(doc))
+
+
+def load(path: Path) -> Document:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DocumentError(f"{path}: no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DocumentError(f"{path}: not a vi2en JSON document ({e})") from None
+    schema = data.get("schema", "") if isinstance(data, dict) else ""
+    if not schema.startswith("vi2en.aligned/"):
+        raise DocumentError(f"{path}: not a vi2en aligned document (schema {schema!r})")
+    if schema != SCHEMA:
+        raise DocumentError(f"{path}: schema {schema} is not supported by this version (expects {SCHEMA}); upgrade vi2en")
+    try:
+        return Document.from_dict(data)
+    except (KeyError, TypeError) as e:
+        raise DocumentError(f"{path}: malformed document ({e})") from None

@@ -1,0 +1,84 @@
+"""Compose the stages: read → structure → segment → glossary → translate → score → write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from vi2en import document, html, tmx
+from vi2en.document import Document
+from vi2en.glossary import Glossary
+from vi2en.read import read_article
+from vi2en.score import score_segment, summarize
+from vi2en.segment import segment_block
+from vi2en.structure import article_date, structure
+from vi2en.translate import Translator
+
+ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".docx"}
+
+
+@dataclass
+class Outcome:
+    source: str
+    outputs: list[Path] = field(default_factory=list)
+    error: str | None = None
+    document: Document | None = None
+
+
+def build_document(path: str | Path) -> Document:
+    """Read, structure and segment an article: a document with empty English."""
+    article = read_article(path)
+    blocks = structure(article)
+    for block in blocks:
+        if block.translated:
+            block.segments = segment_block(block)
+    return Document(source_path=article.path, source_sha256=article.sha256, blocks=blocks, date=article_date(blocks))
+
+
+def translate_document(doc: Document, translator: Translator, glossary: Glossary, progress: Callable[[int], None] | None = None) -> Document:
+    segments = doc.segments
+    prepared = [glossary.prepare(s.vi, doc.date) for s in segments]
+    hypotheses = translator.translate([text for text, _ in prepared], progress)
+    scored = []
+    for segment, (_, hits), hyp in zip(segments, prepared, hypotheses):
+        segment.en, term_flags = glossary.restore(hyp.text, hits)
+        segment.terms = hits
+        segment.score, segment.flags, segment.signals = score_segment(
+            segment.vi, segment.en, hyp.mean_logprob, term_flags=term_flags,
+            allowed_vietnamese=[h["en"] for h in hits],
+        )
+        scored.append((segment.score, segment.flags))
+    doc.model = translator.describe()
+    doc.glossary = {"version": glossary.version, "entries": len(glossary.entries)}
+    doc.created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    doc.summary = summarize(scored)
+    return doc
+
+
+def write_outputs(doc: Document, out_dir: Path) -> list[Path]:
+    """JSON first (the canonical form); HTML and TMX are rendered from it."""
+    out_dir = Path(out_dir)
+    paths = [out_dir / f"{doc.stem}.{ext}" for ext in ("json", "html", "tmx")]
+    document.save(doc, paths[0])
+    document.write_atomic(paths[1], html.render_html(doc))
+    document.write_atomic(paths[2], tmx.render_tmx(doc))
+    return paths
+
+
+def expand_inputs(inputs: list[str]) -> list[str]:
+    """Files as given; folders expand to the articles inside them. Missing paths stay, to be reported."""
+    import glob
+
+    paths: list[str] = []
+    for item in inputs:
+        if item == "-":
+            paths.append(item)
+        elif Path(item).is_dir():
+            paths += sorted(str(p) for p in Path(item).iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES and p.is_file())
+        elif any(c in item for c in "*?[") and not Path(item).exists():
+            paths += sorted(glob.glob(item)) or [item]
+        else:
+            paths.append(item)
+    return paths

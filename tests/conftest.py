@@ -1,0 +1,36 @@
+"""Shared fixtures: a tiny random Marian model built from the project's own builder (no download)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED_ARTICLE = SHARED / "articles" / "nghean-2024-01-17-secretariat-briefing.txt"
+TRAIN = SHARED / "data" / "train"
+
+
+def tiny_corpus(lines_per_side: int = 300) -> list[str]:
+    lines = []
+    for name in ("anki-tatoeba", "dict-fvdp-vietanh-examples"):
+        for ext in ("vi", "en"):
+            lines += (TRAIN / name / f"{name}.{ext}").read_text(encoding="utf-8").splitlines()[:lines_per_side]
+    lines += SEED_ARTICLE.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    from vi2en.marian import new_marian_model, train_sentencepiece, write_tokenizer_files
+
+    root = tmp_path_factory.mktemp("tiny-model")
+    vocab = write_tokenizer_files(train_sentencepiece(tiny_corpus(), root / "spm", 800), root / "model", max_length=64)
+    model = new_marian_model(len(vocab), d_model=32, layers=1, heads=2, ffn=64, max_length=64)
+    model.save_pretrained(root / "model")
+    return root / "model"
+
+
+@pytest.fixture(scope="session")
+def seed_article() -> Path:
+    return SEED_ARTICLE
