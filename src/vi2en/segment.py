@@ -11,9 +11,11 @@ length of the text: a 2 MB paragraph costs what 2 MB of sentences cost.
 from __future__ import annotations
 
 import re
+from collections import deque
 from typing import Callable
 
 from vi2en.document import Block, Segment
+from vi2en.text import has_vietnamese_letters
 
 # Blocks that are one unit whatever their punctuation.
 UNSPLIT_KINDS = {"title", "dateline", "caption", "source", "byline", "boilerplate"}
@@ -34,7 +36,9 @@ CLOSERS = "\"'”’»)]}"
 OPENERS = "\"'“‘«([{"
 DASHES = "-–—"
 BULLETS = "•*·▪●-–—+"
-_CANDIDATE = re.compile(r"[.!?…]+[" + re.escape(CLOSERS) + r"]*(?=\s)")
+_CANDIDATE = re.compile(r"[.!?…]+[" + re.escape(CLOSERS) + r"]*(?=\s)|:(?=\s)")
+# The start of a list item: "1. ", "2) ", "a) ", "- ", "• " before a capital.
+_LIST_ITEM = re.compile(r"(?:\d{1,2}[.)]|[a-zđ]\)|[" + re.escape(BULLETS) + r"])\s*[" + re.escape(OPENERS) + r"]*\w")
 _LIST_MARKER = re.compile(r"(?:\d{1,2}|[IVXivx]{1,4}|[a-zđ])[.)]?")
 _WINDOW = 80  # characters looked at around a candidate; longer "words" are never abbreviations
 
@@ -56,9 +60,12 @@ def ends_with_sentence_punctuation(text: str) -> bool:
 
 
 def _is_boundary(text: str, sentence_start: int, punct_start: int, end: int, match: str) -> bool:
+    following = text[end + 1 : end + 1 + _WINDOW]
+    if match == ":":
+        item = _LIST_ITEM.match(following)
+        return bool(item) and item.group(0)[-1].isupper()  # "gồm: 1. Tăng cường…": the list starts a new segment
     punct = match.rstrip(CLOSERS)
     closed_quote = len(punct) < len(match)
-    following = text[end + 1 : end + 1 + _WINDOW]
     if closed_quote and following[:1] in DASHES:
         return False  # “…” – the speaker's name: the attribution stays with the quote
     first = following.lstrip(OPENERS + BULLETS + " ")[:1]
@@ -99,6 +106,8 @@ def _initial_ends_sentence(text: str, window_start: int, word_start: int, first:
     if first.isdigit():
         return False  # Q. 1, P. 3
     before = text[window_start : max(window_start, word_start - 1)].rsplit(" ", 1)[-1].lstrip(OPENERS)
+    if has_vietnamese_letters(before):
+        return True  # a Vietnamese name ends in a one-letter given name (Nguyễn Văn A.) far more often than an initial
     return not (before[:1].isupper() or word_start == window_start)
 
 
@@ -153,12 +162,13 @@ def clause_pieces(sentence: str, max_tokens: int, count_tokens: Callable[[str], 
 def _word_pieces(clause: str, max_tokens: int, count_tokens: Callable[[str], int]) -> list[str]:
     """Consecutive runs of words that fit; a run that does not fit is halved until it does."""
     words = clause.split()
-    pieces, todo = [], [words[i : i + max_tokens] for i in range(0, len(words), max(1, max_tokens))]
+    size = max(1, max_tokens)
+    pieces, todo = [], deque(words[i : i + size] for i in range(0, len(words), size))
     while todo:
-        run = todo.pop(0)
+        run = todo.popleft()
         if len(run) > 1 and count_tokens(" ".join(run)) > max_tokens:
             half = len(run) // 2
-            todo[:0] = [run[:half], run[half:]]
+            todo.extendleft([run[half:], run[:half]])
         else:
             pieces.append(" ".join(run))
     return pieces

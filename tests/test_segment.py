@@ -1,0 +1,107 @@
+"""The sentence splitter on hand-segmented news, the seed article, long and odd inputs, and clause pieces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vi2en.document import Block
+from vi2en.segment import clause_pieces, segment_block, split_sentences
+
+DATA = Path(__file__).parent / "data"
+
+
+def gold_paragraphs(path: Path) -> list[list[str]]:
+    paragraphs, current = [], []
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if line.startswith("#"):
+            continue
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(current)
+            current = []
+    return paragraphs
+
+
+def test_gold_news_paragraphs_split_exactly():
+    paragraphs = gold_paragraphs(DATA / "segment-gold-news.txt")
+    assert sum(len(p) for p in paragraphs) >= 40
+    wrong = [(gold, split_sentences(" ".join(gold))) for gold in paragraphs if split_sentences(" ".join(gold)) != gold]
+    assert wrong == []
+
+
+def test_seed_article_matches_its_hand_segmentation(seed_article):
+    # The gold file keeps each sentence's last words (the article itself stays in ../shared).
+    expected = gold_paragraphs(DATA / "segment-gold-seed.txt")
+    paragraphs = [p for p in seed_article.read_text(encoding="utf-8").split("\n\n") if len(split_sentences(p)) > 1]
+    assert len(paragraphs) == len(expected)
+    for text, tails in zip(paragraphs, expected):
+        sentences = split_sentences(text)
+        assert len(sentences) == len(tails), sentences
+        for sentence, tail in zip(sentences, tails):
+            assert sentence.endswith(tail), (sentence, tail)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Ông nói: “Tốt. Rất tốt.” Sau đó ông rời đi.", ["Ông nói: “Tốt.", "Rất tốt.”", "Sau đó ông rời đi."]),
+        ("“… người dân phải hài lòng hơn…” – Thường trực Ban Bí thư nhấn mạnh. Hội nghị kết thúc.",
+         ["“… người dân phải hài lòng hơn…” – Thường trực Ban Bí thư nhấn mạnh.", "Hội nghị kết thúc."]),
+        ("Tăng 10%... Sau đó giảm.", ["Tăng 10%...", "Sau đó giảm."]),
+        ("Cá, thịt, vv... vào bữa tối.", ["Cá, thịt, vv... vào bữa tối."]),
+        ("Trích dẫn (…) Đảng ta luôn kiên định.", ["Trích dẫn (…) Đảng ta luôn kiên định."]),
+        ("Hội nghị kết thúc.đồng chí Bí thư phát biểu.", ["Hội nghị kết thúc.đồng chí Bí thư phát biểu."]),
+        ("Bổ sung vitamin C. Nó giúp tăng sức đề kháng.", ["Bổ sung vitamin C.", "Nó giúp tăng sức đề kháng."]),
+        ("Kết thúc năm. tiếp theo là kế hoạch mới.", ["Kết thúc năm.", "tiếp theo là kế hoạch mới."]),
+        ("Chủ trì là TS. Lê Văn A. Tham dự có đại biểu các tỉnh.", ["Chủ trì là TS. Lê Văn A.", "Tham dự có đại biểu các tỉnh."]),
+    ],
+)
+def test_hard_cases(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_split_keeps_every_character_in_order():
+    text = "Một câu.  Hai câu!   “Ba câu?” Bốn… Năm."
+    assert " ".join(split_sentences(text)) == " ".join(text.split())
+
+
+def test_titles_and_captions_are_one_segment_whatever_their_punctuation():
+    for kind in ("title", "caption", "dateline", "source"):
+        block = Block(id="p1", kind=kind, text="Hội nghị. Tổng kết năm 2023. Kết quả")
+        assert [s.vi for s in segment_block(block)] == ["Hội nghị. Tổng kết năm 2023. Kết quả"]
+    paragraph = segment_block(Block(id="p4", kind="paragraph", text="Một. Hai."))
+    assert [(s.id, s.vi) for s in paragraph] == [("p4.s1", "Một."), ("p4.s2", "Hai.")]
+
+
+def test_two_megabyte_paragraph_and_text_without_punctuation():
+    sentence = "Tỉnh đã tổ chức hội nghị tổng kết công tác năm 2023 với sự tham dự của TS. Nguyễn Văn An. "
+    big = sentence * (2_000_000 // len(sentence))
+    assert len(split_sentences(big)) == big.count("An. ")
+    no_stop = "các đại biểu thảo luận về phương hướng nhiệm vụ năm tới " * 40_000
+    assert split_sentences(no_stop) == [no_stop.strip()]
+    dots = "." * 100_000 + " A" + " TP." * 50_000
+    assert "".join(split_sentences(dots)).replace(" ", "") == dots.replace(" ", "")
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_clause_pieces_cut_at_clause_boundaries_and_rejoin():
+    sentence = ("Trong năm 2023, các tỉnh ủy tiếp tục đổi mới phương thức lãnh đạo theo hướng toàn diện; "
+                "lãnh đạo cấp ủy, chính quyền – các tổ chức chính trị chủ động thực hiện nhiệm vụ đã đề ra.")
+    pieces = clause_pieces(sentence, 8, words)
+    assert len(pieces) > 1 and all(words(p) <= 8 for p in pieces)
+    assert " ".join(pieces) == sentence
+    assert pieces[0] == "Trong năm 2023,"
+    assert clause_pieces(sentence, 100, words) == [sentence]
+
+
+def test_clause_pieces_cut_between_words_when_a_clause_is_too_long():
+    sentence = " ".join(f"từ{i}" for i in range(5000))
+    pieces = clause_pieces(sentence, 7, words)
+    assert all(words(p) <= 7 for p in pieces) and " ".join(pieces) == sentence
+    assert clause_pieces("một", 0, words) == ["một"]  # a single word that cannot fit is still kept
