@@ -105,3 +105,25 @@ def test_clause_pieces_cut_between_words_when_a_clause_is_too_long():
     pieces = clause_pieces(sentence, 7, words)
     assert all(words(p) <= 7 for p in pieces) and " ".join(pieces) == sentence
     assert clause_pieces("một", 0, words) == ["một"]  # a single word that cannot fit is still kept
+
+
+def test_translate_document_translates_long_sentences_by_pieces(tiny_model, tmp_path):
+    from vi2en import document
+    from vi2en.glossary import Glossary
+    from vi2en.pipeline import build_document, translate_document
+    from vi2en.translate import Translator
+
+    article = tmp_path / "long.txt"
+    long_sentence = ("Trong năm 2023, các tỉnh ủy, thành ủy tiếp tục đổi mới phương thức lãnh đạo theo hướng toàn diện, "
+                     "trực tiếp, sâu sát và linh hoạt; lãnh đạo, chỉ đạo cấp ủy, chính quyền chủ động thực hiện nhiệm vụ.")
+    article.write_text(f"Tiêu đề\n\n{long_sentence} Câu ngắn.\n", encoding="utf-8")
+    translator = Translator(tiny_model, beam_size=1, max_length=16)
+    ticks = []
+    doc = translate_document(build_document(article), translator, Glossary([], "none"), ticks.append)
+    long, short = doc.blocks[1].segments
+    assert len(long.pieces) > 1 and " ".join(long.pieces) == long.vi
+    assert all(translator.count_tokens(p) <= translator.model_max_tokens for p in long.pieces)
+    assert long.en == " ".join(h.text for h in translator.translate(long.pieces)) and short.pieces == []
+    assert sum(ticks) == len(doc.segments)  # progress counts segments, not pieces
+    document.save(doc, tmp_path / "long.json")
+    assert document.load(tmp_path / "long.json").blocks[1].segments[0].pieces == long.pieces

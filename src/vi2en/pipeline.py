@@ -12,9 +12,9 @@ from vi2en.document import Document
 from vi2en.glossary import Glossary
 from vi2en.read import read_article
 from vi2en.score import score_segment, summarize
-from vi2en.segment import segment_block
+from vi2en.segment import clause_pieces, segment_block
 from vi2en.structure import article_date, structure
-from vi2en.translate import Translator
+from vi2en.translate import Hypothesis, Translator
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".docx"}
 
@@ -40,7 +40,16 @@ def build_document(path: str | Path) -> Document:
 def translate_document(doc: Document, translator: Translator, glossary: Glossary, progress: Callable[[int], None] | None = None) -> Document:
     segments = doc.segments
     prepared = [glossary.prepare(s.vi, doc.date) for s in segments]
-    hypotheses = translator.translate([text for text, _ in prepared], progress)
+    # A sentence longer than the model's input is translated clause by clause, then joined.
+    pieces = [clause_pieces(text, translator.model_max_tokens, translator.count_tokens) for text, _ in prepared]
+    for segment, parts in zip(segments, pieces):
+        segment.pieces = parts if len(parts) > 1 else []
+    flat = translator.translate([p for parts in pieces for p in parts], _per_segment(progress, len(segments), sum(map(len, pieces))))
+    hypotheses, start = [], 0
+    for parts in pieces:
+        done = flat[start : start + len(parts)]
+        hypotheses.append(Hypothesis(" ".join(h.text for h in done), [lp for h in done for lp in h.token_logprobs]))
+        start += len(parts)
     scored = []
     for segment, (_, hits), hyp in zip(segments, prepared, hypotheses):
         segment.en, term_flags = glossary.restore(hyp.text, hits)
@@ -55,6 +64,21 @@ def translate_document(doc: Document, translator: Translator, glossary: Glossary
     doc.created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     doc.summary = summarize(scored)
     return doc
+
+
+def _per_segment(progress: Callable[[int], None] | None, segments: int, pieces: int) -> Callable[[int], None] | None:
+    """Progress counted in segments while the model works through clause pieces."""
+    if progress is None or segments == pieces:
+        return progress
+    done = reported = 0
+
+    def update(n: int) -> None:
+        nonlocal done, reported
+        done += n
+        progress(done * segments // pieces - reported)
+        reported = done * segments // pieces
+
+    return update
 
 
 def write_outputs(doc: Document, out_dir: Path) -> list[Path]:
