@@ -1,13 +1,16 @@
-"""Read an article file into paragraphs of NFC text.
+"""Read an article file into paragraphs of NFC text, each with the role its format tells.
 
-Formats: plain text and Markdown (one paragraph per blank-line-separated block, or per line),
-HTML (the article's title and body; navigation, scripts and comments dropped) and .docx.
-The format comes from the content when the extension lies.
+Formats: plain text, Markdown, HTML (a saved portal page: the article's title, date, lead,
+body, captions and source line; navigation, share buttons, scripts, styles and comments are
+dropped) and .docx. The format comes from the content when the extension lies. Text may be
+UTF-8 (with or without BOM), UTF-16 or the legacy Vietnamese code page Windows-1258, in NFC or
+NFD: it always comes out NFC, tone-mark placement kept as written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import sys
 from dataclasses import dataclass, field
@@ -29,6 +32,18 @@ class RawArticle:
     paragraphs: list[tuple[str, str | None]] = field(default_factory=list)
 
 
+# Files people send instead of an article, by their first bytes.
+_NOT_ARTICLES = [
+    (b"%PDF", "a PDF file: PDF is not supported, save the article as .docx, .html or .txt"),
+    (b"\xd0\xcf\x11\xe0", "a Word 97–2003 .doc file: save it as .docx"),
+    (b"{\\rtf", "an RTF file: save it as .docx or .txt"),
+    (b"\x89PNG", "an image (PNG), not text"),
+    (b"\xff\xd8\xff", "an image (JPEG), not text"),
+    (b"GIF8", "an image (GIF), not text"),
+    (b"\x1f\x8b", "a gzip archive, not an article"),
+]
+
+
 def read_article(path: str | Path) -> RawArticle:
     """Read one article; `-` reads standard input."""
     if str(path) == "-":
@@ -45,39 +60,61 @@ def read_article(path: str | Path) -> RawArticle:
         except OSError as e:
             raise ReadError(f"{name}: cannot read ({e.strerror})") from None
     sha = hashlib.sha256(data).hexdigest()
+    for magic, what in _NOT_ARTICLES:
+        if data.startswith(magic):
+            raise ReadError(f"{name}: {what}")
     fmt = detect_format(name, data)
     if fmt == "docx":
         paragraphs = _docx_paragraphs(name, data)
     else:
         text = decode(name, data)
-        paragraphs = _html_paragraphs(name, text) if fmt == "html" else _text_paragraphs(text)
-    paragraphs = [(nfc(t), hint) for t, hint in paragraphs if t.strip()]
+        reader = {"html": _html_paragraphs, "md": _markdown_paragraphs}.get(fmt, _text_paragraphs)
+        paragraphs = reader(name, text)
+    paragraphs = [(nfc(" ".join(t.split())), hint) for t, hint in paragraphs if t.strip()]
     if not paragraphs:
-        raise ReadError(f"{name}: no text to translate (empty file or no article body)")
+        what = "no article body found in the page" if fmt == "html" else "no text to translate (empty file)"
+        raise ReadError(f"{name}: {what}")
     return RawArticle(name, sha, fmt, paragraphs)
 
 
 def detect_format(name: str, data: bytes) -> str:
     if data.startswith(b"PK\x03\x04"):
         return "docx"
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
-        head = data[:4096].decode("utf-16", errors="ignore").lower().lstrip("\ufeff \t\r\n").encode()
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or re.search(rb"<(body|article|div|p)[\s>]", head):
+    head = data[:4096]
+    if _utf16_codec(head):
+        head = head.decode(_utf16_codec(head), errors="ignore").encode("utf-8", errors="ignore")
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or re.search(rb"<(head|body|article|div|p|h1)[\s>]", head):
         return "html"
     suffix = Path(name).suffix.lower()
     return "md" if suffix in (".md", ".markdown") else "txt"
 
 
+def _utf16_codec(data: bytes) -> str | None:
+    """UTF-16 by its BOM, or without one by the zero bytes every ASCII character brings."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2].count(0) / (len(sample) / 2), sample[1::2].count(0) / (len(sample) / 2)
+    if odd > 0.3 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.3 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def decode(name: str, data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 (BOM), or the legacy Vietnamese code page Windows-1258."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """UTF-8 (with or without BOM), UTF-16, or the legacy Vietnamese code page Windows-1258."""
+    codec = _utf16_codec(data)
+    if codec:
         try:
-            return data.decode("utf-16")
+            return data.decode(codec).lstrip("\ufeff")
         except UnicodeDecodeError:
             raise ReadError(f"{name}: broken UTF-16 text") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     if b"\x00" in data:
         raise ReadError(f"{name}: binary file, not text")
     try:
@@ -93,71 +130,203 @@ def decode(name: str, data: bytes) -> str:
     return text
 
 
-def _text_paragraphs(text: str) -> list[tuple[str, str | None]]:
-    # Portals' copy-paste puts one paragraph per line; blank lines separate too.
-    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    paragraphs = []
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
+WRAP_WIDTH = 100  # the longest line of a hard-wrapped text file
+
+
+def _text_paragraphs(name: str, text: str) -> list[tuple[str, str | None]]:
+    """One paragraph per line, as portals' copy-paste gives. In a hard-wrapped file (every line
+    short, most of them near the wrap width) a line without final punctuation whose next line
+    goes on in lower case is joined to it."""
+    lines = [line.strip() for line in text.splitlines()]
+    lengths = sorted(len(line) for line in lines if line)
+    wrapped = len(lengths) >= 5 and lengths[-1] <= WRAP_WIDTH and lengths[len(lengths) // 2] >= WRAP_WIDTH // 2
+    paragraphs: list[tuple[str, str | None]] = []
+    joining = False
     for line in lines:
-        line = re.sub(r"^#+\s+", "", line)  # Markdown headings
-        if line:
+        if not line:
+            joining = False
+            continue
+        if joining and line[0].islower():
+            paragraphs[-1] = (f"{paragraphs[-1][0]} {line}", None)
+        else:
             paragraphs.append((line, None))
+        joining = wrapped and not _SENTENCE_END.search(line)
     return paragraphs
 
 
-_DROP_TAGS = ["script", "style", "nav", "header", "footer", "aside", "form", "noscript", "iframe", "button", "svg"]
-_BLOCK_TAGS = {"h1": "title", "h2": None, "h3": None, "p": None, "li": "list_item", "figcaption": "caption",
-               "blockquote": "quote", "div": None, "td": None}
+def _markdown_paragraphs(name: str, text: str) -> list[tuple[str, str | None]]:
+    from markdown_it import MarkdownIt
+
+    paragraphs: list[tuple[str, str | None]] = []
+    context: list[str] = []
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type.endswith("_open"):
+            context.append(token.tag)
+        elif token.type.endswith("_close"):
+            context.pop()
+        elif token.type == "inline":
+            plain = "".join(child.content if child.type in ("text", "code_inline") else " " if "break" in child.type else ""
+                            for child in token.children or [])
+            hint = ("title" if "h1" in context else "heading" if any(re.fullmatch(r"h[2-6]", t) for t in context)
+                    else "list_item" if "li" in context else "quote" if "blockquote" in context else None)
+            paragraphs.append((plain, hint))
+        elif token.type in ("code_block", "fence", "html_block"):
+            paragraphs += [(line, None) for line in token.content.splitlines()]
+    return paragraphs
+
+
+# HTML ----------------------------------------------------------------------------------------
+
+_DROP_TAGS = ["script", "style", "noscript", "iframe", "svg", "form", "button", "nav", "input", "select", "template"]
+# class/id words of page parts that are not the article (checked with - and _ removed).
+_JUNK = re.compile(r"share|social|comment|binhluan|related|lienquan|tinkhac|othernews|menu|breadcrumb|sidebar|banner"
+                   r"|advert|quangcao|toolbar|rating|navbar|topbar|subscribe|newsletter|cookie|popup|modal|hotline|widget")
+_LEAD = re.compile(r"sapo|lead|summary|chapeau|tomtat|intro|description|abstract")
+_CAPTION = re.compile(r"caption|chuthich|imagedesc|photodesc|imgdesc|figcap")
+_DATE = re.compile(r"date|time|ngay|publish|posted")
+_BYLINE = re.compile(r"author|tacgia|byline")
+_DATE_TEXT = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}")
+_BLOCK_TAGS = {"h1": "title", "h2": "heading", "h3": "heading", "h4": "heading", "p": None, "li": "list_item",
+               "figcaption": "caption", "blockquote": "quote", "div": None, "td": None, "time": "dateline", "span": None}
+_ENCLOSING = ("p", "li", "figcaption", "blockquote", "h1", "h2", "h3", "h4")
+
+
+def _marks(el) -> str:
+    return re.sub(r"[-_\s]", "", f"{el.get('class', '')}{el.get('id', '')}{el.get('itemprop', '')}").lower()
 
 
 def _html_paragraphs(name: str, text: str) -> list[tuple[str, str | None]]:
     import lxml.html
     from lxml import etree
 
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses an encoding declaration in a str
     try:
         root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as e:
         raise ReadError(f"{name}: cannot parse HTML ({e})") from None
-    for bad in root.xpath("//comment()"):
-        bad.drop_tree()
-    for tag in _DROP_TAGS:
-        for el in root.iter(tag):
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        el.drop_tree()
+    for el in list(root.iter(*_DROP_TAGS)):
+        el.drop_tree()
+    for el in list(root.iter("div", "section", "aside", "ul", "span", "a", "header", "footer", "p")):
+        if el.getparent() is not None and _JUNK.search(_marks(el)):
             el.drop_tree()
-    title = next((h.text_content().strip() for h in root.iter("h1")), "")
-    if not title:
-        title = next((t.text_content().strip() for t in root.iter("title")), "")
-    # The article body is the container holding the most paragraph text.
-    best, best_len = None, 0
-    for el in root.iter("article", "div", "section", "main", "body"):
-        length = sum(len(p.text_content()) for p in el.iter("p"))
-        if length > best_len or (length == best_len and best is not None and el in best.iterdescendants()):
-            best, best_len = el, length
-    paragraphs: list[tuple[str, str | None]] = [(title, "title")] if title else []
-    if best is None:
-        return paragraphs if len(paragraphs) > 1 else []
-    for el in best.iter(*_BLOCK_TAGS):
-        if el.tag in ("div", "td") and any(child.tag in _BLOCK_TAGS for child in el.iterdescendants()):
-            continue
-        if any(a.tag in ("p", "li", "figcaption", "blockquote") for a in el.iterancestors()) and el.tag != "p":
-            continue
-        content = " ".join(el.text_content().split())
-        if content and content != title:
-            paragraphs.append((content, _BLOCK_TAGS[el.tag]))
-    return paragraphs if len(paragraphs) > (1 if title else 0) else []
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    body = _article_body(root)
+    if body is None:
+        return []
+    title = _title(root, body)
+    region = _common_ancestor(title, body) if title is not None else body
+    if region.tag in ("html", "body"):
+        region = body
+    paragraphs: list[tuple[str, str | None]] = []
+    if title is not None and not _inside(title, region):
+        paragraphs.append((title.text_content(), "title"))
+    elif title is None:
+        page_title = root.findtext(".//title") or ""
+        paragraphs.append((re.split(r"\s+[|–-]\s+", page_title.strip())[0], "title"))
+    paragraphs += _region_paragraphs(region, title)
+    has_body = any(hint in (None, "quote", "list_item", "lead") for _, hint in paragraphs)
+    return paragraphs if has_body else []
 
+
+def _article_body(root):
+    """The element holding the most paragraph text: the article's body."""
+    best, best_len = None, 0
+    for el in root.iter("article", "div", "section", "main", "td"):
+        length = sum(len(p.text_content().strip()) for p in el.iter("p"))
+        if length > best_len:
+            best, best_len = el, length
+    if best is None:
+        # Pages without <p>: the container with the most direct text.
+        for el in root.iter("article", "div", "section", "main", "td"):
+            length = len((el.text or "").strip()) + sum(len((c.tail or "").strip()) for c in el)
+            if length > best_len:
+                best, best_len = el, length
+    return best if best_len >= 40 else None
+
+
+def _title(root, body):
+    headings = [h for h in root.iter("h1") if h.text_content().strip()]
+    inside = [h for h in headings if _inside(h, body)]
+    if inside:
+        return inside[0]
+    before = [h for h in headings if len(h.text_content().split()) >= 3]
+    return before[-1] if before else None
+
+
+def _inside(el, container) -> bool:
+    return el is container or any(a is container for a in el.iterancestors())
+
+
+def _common_ancestor(a, b):
+    ancestors = {a, *a.iterancestors()}  # a set of the elements themselves: lxml proxies' ids are reused
+    return next(x for x in [b, *b.iterancestors()] if x in ancestors)
+
+
+def _region_paragraphs(region, title) -> list[tuple[str, str | None]]:
+    paragraphs: list[tuple[str, str | None]] = []
+    taken = set()  # elements already read (kept, not their ids: lxml reuses a freed proxy's id)
+    for el in region.iter(*_BLOCK_TAGS):
+        if any(a in taken for a in el.iterancestors()):
+            continue
+        marks = _marks(el)
+        hint = _BLOCK_TAGS[el.tag]
+        if _CAPTION.search(marks):
+            hint = "caption"
+        elif _LEAD.search(marks):
+            hint = "lead"
+        elif _BYLINE.search(marks):
+            hint = "byline"
+        elif (el.tag in ("span", "div", "p", "time") and _DATE.search(marks) or el.tag == "time") and _DATE_TEXT.search(el.text_content()):
+            hint = "dateline"
+        elif el.tag in ("span", "time"):
+            continue
+        elif el.tag in ("div", "td") and any(c.tag in _BLOCK_TAGS for c in el.iterdescendants()):
+            # A container: its own loose text (text beside the blocks) still counts.
+            loose = [(el.text or "")] + [c.tail or "" for c in el]
+            paragraphs += [(line, None) for part in loose for line in part.split("\n") if line.strip()]
+            continue
+        elif el.tag == "div" and any(a.tag in _ENCLOSING for a in el.iterancestors()):
+            continue
+        if el.tag == "p" and hint is None and _all_bold(el) and not any(h == "lead" for _, h in paragraphs) \
+                and not any(h is None for _, h in paragraphs):
+            hint = "lead"  # the first paragraph set in bold is the lead (sapo)
+        if el is title:
+            hint = "title"
+        taken.add(el)
+        lines = [el.text_content()] if el.tag in ("p", "li", "h1", "h2", "h3", "h4", "figcaption") else el.text_content().split("\n")
+        paragraphs += [(line, hint) for line in lines if line.strip()]
+    return paragraphs
+
+
+def _all_bold(el) -> bool:
+    bold = "".join(b.text_content() for b in el.iter("b", "strong"))
+    return len(bold.split()) >= 3 and bold.split() == el.text_content().split()
+
+
+# .docx ---------------------------------------------------------------------------------------
 
 def _docx_paragraphs(name: str, data: bytes) -> list[tuple[str, str | None]]:
-    import io
     import zipfile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as e:
         raise ReadError(f"{name}: not a readable .docx file ({e})") from None
-    paragraphs = []
+    paragraphs: list[tuple[str, str | None]] = []
     for p in document.paragraphs:
         style = (p.style.name if p.style is not None else "").lower()
-        hint = "title" if style in ("title", "heading 1") else "list_item" if "list" in style else None
-        paragraphs.append((p.text.strip(), hint))
+        hint = ("title" if style in ("title", "heading 1") else "heading" if style.startswith(("heading", "subtitle"))
+                else "caption" if style == "caption" else "quote" if "quote" in style
+                else "list_item" if "list" in style else None)
+        runs = [r for r in p.runs if r.text.strip()]
+        if hint is None and runs and all(r.bold for r in runs) and not any(h in (None, "lead") for _, h in paragraphs):
+            hint = "lead"
+        paragraphs.append((p.text, hint))
     return paragraphs
