@@ -18,7 +18,7 @@ from vi2en.document import Block, Segment
 from vi2en.text import has_vietnamese_letters
 
 # Blocks that are one unit whatever their punctuation.
-UNSPLIT_KINDS = {"title", "dateline", "caption", "source", "byline", "boilerplate"}
+UNSPLIT_KINDS = {"title", "heading", "dateline", "caption", "source", "byline", "boilerplate"}
 
 # Words written with a dot that rarely end a sentence: Vietnamese titles and place words
 # (TP. Hà Nội, PGS.TS. Lê Văn A, ThS., Q. 1, P. 3, tr. 15) and the English ones news quotes.
