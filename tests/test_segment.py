@@ -127,3 +127,49 @@ def test_translate_document_translates_long_sentences_by_pieces(tiny_model, tmp_
     assert sum(ticks) == len(doc.segments)  # progress counts segments, not pieces
     document.save(doc, tmp_path / "long.json")
     assert document.load(tmp_path / "long.json").blocks[1].segments[0].pieces == long.pieces
+
+
+def test_segment_command_prints_one_segment_per_line(seed_article, capsys):
+    from vi2en.cli import main
+
+    assert main(["segment", str(seed_article)]) == 0
+    blocks = capsys.readouterr().out.rstrip("\n").split("\n\n")
+    assert blocks[0] == "Thường trực Ban Bí thư giao ban công tác năm 2023 với các đồng chí Bí thư Tỉnh ủy, Thành ủy trực thuộc Trung ương"
+    assert blocks[3].splitlines() == ["Tại điểm cầu tỉnh Nghệ An, đồng chí Hoàng Nghĩa Hiếu – Phó Bí thư Tỉnh ủy chủ trì hội nghị.",
+                                      "Tham dự hội nghị có lãnh đạo các Ban, Văn phòng Tỉnh ủy."]
+    assert blocks[-1] == "Theo nghean.gov.vn"  # boilerplate after it is not printed
+    assert main(["segment", "--ids", str(seed_article)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t")[:2] == ["p1.s1", "title"] and "p5.s1\tcaption\tĐồng chí Hoàng Nghĩa Hiếu" in "\n".join(lines)
+
+
+def test_segment_command_reads_every_format_and_reports_bad_files(tmp_path, capsys, monkeypatch):
+    import io
+    import sys
+
+    import docx
+
+    from test_read import PORTAL_PAGE
+    from vi2en.cli import main
+
+    (tmp_path / "a.html").write_text(PORTAL_PAGE, encoding="utf-8")
+    (tmp_path / "b.md").write_text("# Tiêu đề\n\nCâu một. Câu hai.\n", encoding="utf-8")
+    document = docx.Document()
+    document.add_paragraph("Tiêu đề văn bản")
+    document.add_paragraph("Câu ba. Câu bốn.")
+    document.save(tmp_path / "c.docx")
+    (tmp_path / "d.txt").write_bytes(b"%PDF-1.4 ...")
+    (tmp_path / "e.html").write_text("<html><body><nav>Trang chủ</nav></body></html>", encoding="utf-8")
+    assert main(["segment", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "Dự hội nghị có đồng chí Hoàng Nghĩa Hiếu – Phó Bí thư Tỉnh ủy.\nTham dự còn có" in captured.out
+    assert "==> " + str(tmp_path / "b.md") + " <==\nTiêu đề\n\nCâu một.\nCâu hai.\n" in captured.out
+    assert "Tiêu đề văn bản\n\nCâu ba.\nCâu bốn." in captured.out
+    assert "Trang chủ" not in captured.out and "Chia sẻ" not in captured.out
+    assert captured.err.splitlines() == [
+        f"vi2en: {tmp_path / 'd.txt'}: a PDF file: PDF is not supported, save the article as .docx, .html or .txt",
+        f"vi2en: {tmp_path / 'e.html'}: no article body found in the page",
+    ]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("Tiêu đề\n\nMột. Hai.\n".encode("utf-8"))))
+    assert main(["segment", "-"]) == 0
+    assert capsys.readouterr().out == "Tiêu đề\n\nMột.\nHai.\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,6 +14,13 @@ EXAMPLES = {
     "translate": """example:
   vi2en translate ../shared/articles/nghean-2024-01-17-secretariat-briefing.txt --out out/
   vi2en translate articles/ --out out/ --model models/opus-mt-vi-en --beam 5""",
+    "segment": """Prints one segment per line, a blank line between blocks (site boilerplate is not
+segmented and not printed). With --ids each line is: segment id, block kind, text.
+
+example:
+  vi2en segment ../shared/articles/nghean-2024-01-17-secretariat-briefing.txt
+  vi2en segment --ids page.html article.docx > segments.txt
+  curl -s https://example.vn/bai.html | vi2en segment -""",
 }
 
 
@@ -63,6 +71,33 @@ def cmd_translate(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_segment(args: argparse.Namespace) -> int:
+    from vi2en import pipeline
+    from vi2en.read import ReadError
+
+    inputs = pipeline.expand_inputs(args.inputs)
+    failures = 0
+    try:
+        for n, path in enumerate(inputs):
+            try:
+                doc = pipeline.build_document(path)
+            except ReadError as e:
+                failures += 1
+                _fail(str(e))
+                continue
+            if len(inputs) > 1:
+                print(f"{'' if n == 0 else chr(10)}==> {path} <==")
+            blocks = [b for b in doc.blocks if b.segments]
+            for i, block in enumerate(blocks):
+                for seg in block.segments:
+                    print(f"{seg.id}\t{block.kind}\t{seg.vi}" if args.ids else seg.vi)
+                if i < len(blocks) - 1:
+                    print()
+    except BrokenPipeError:  # `vi2en segment … | head`: the reader has seen enough
+        sys.stdout = open(os.devnull, "w")
+    return 1 if failures else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vi2en", description="Vietnamese→English translation of news articles, with glossary, quality scores and aligned bilingual output.")
     parser.add_argument("--version", action="version", version=f"vi2en {__version__}")
@@ -78,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=cmd_translate)
+
+    p = sub.add_parser("segment", help="print the sentences an article is split into, one per line", epilog=EXAMPLES["segment"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("inputs", nargs="+", metavar="ARTICLE", help="article files (.txt .md .html .docx), folders, globs, or - for stdin")
+    p.add_argument("--ids", action="store_true", help="prefix each segment with its id and its block's kind (tab-separated)")
+    p.set_defaults(func=cmd_segment)
     return parser
 
 
