@@ -173,3 +173,21 @@ def test_segment_command_reads_every_format_and_reports_bad_files(tmp_path, caps
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("Tiêu đề\n\nMột. Hai.\n".encode("utf-8"))))
     assert main(["segment", "-"]) == 0
     assert capsys.readouterr().out == "Tiêu đề\n\nMột.\nHai.\n"
+
+
+def test_eval_script_scores_boundaries_and_counts_reviewed_splits(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("eval_segmentation", Path(__file__).parents[1] / "scripts" / "eval_segmentation.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    lines = ["Câu một.", "Câu hai có TS. Lê Văn Bình.", "Câu ba không có dấu chấm", "Câu bốn. Câu năm trong cùng dòng.",
+             "Câu sáu.", "Câu bảy.", "Câu tám?"]
+    result = script.evaluate("toy", lines, {("toy", 4, 9)})
+    # paragraphs: lines 1-5 and 6-7; gold boundaries after lines 1, 2, 4 and 6 (line 3 has no final stop)
+    assert (result["gold"], result["found"], result["unmarked"], result["found_unmarked"]) == (4, 4, 1, 0)
+    assert [(e[0], e[1], e[4]) for e in result["extra"]] == [(4, 9, True)]
+    assert result["precision"] == 4 / 5 and result["precision_justified"] == 1.0
+    tsv = tmp_path / "justified.tsv"
+    tsv.write_text("# comment\ntoy\t4\t9\ttwo sentences\n", encoding="utf-8")
+    assert script.load_justified(tsv) == {("toy", 4, 9)}

@@ -24,7 +24,7 @@ UNSPLIT_KINDS = {"title", "heading", "dateline", "caption", "source", "byline", 
 # (TP. Hà Nội, PGS.TS. Lê Văn A, ThS., Q. 1, P. 3, tr. 15) and the English ones news quotes.
 ABBREVIATIONS = {
     a.casefold()
-    for a in """TP Tp TX TT TS ThS GS PGS BS CN KS NXB NSƯT NSND NGƯT NGND Th St Ste Mr Mrs Ms Dr Prof Jr Sr
+    for a in """TP Tp TX TT TS TSKH ThS GS PGS BS BSCKI BSCKII DS NCS KTS LS HT ĐĐ CN KS NXB NSƯT NSND NGƯT NGND Th St Ste Mr Mrs Ms Dr Prof Jr Sr
     Co Ltd Inc Corp vs Nr Tel ĐT Fax tr ng Vol Ed Eds Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mt Ft Gen
     Col Lt Sgt Capt Rev Hon Gov Sen Rep Fig e.g i.e cf approx""".split()
 }
@@ -76,6 +76,8 @@ def _is_boundary(text: str, sentence_start: int, punct_start: int, end: int, mat
         return False  # a lower-case continuation: “…?” anh hỏi; vv... vào bữa tối
     if text[punct_start - 1 : punct_start] in "([" and punct_start > 0:
         return False  # (…) marks words left out of a quotation
+    if not re.search(r"\w", text[max(sentence_start, punct_start - _WINDOW) : punct_start]):
+        return False  # nothing said yet: "… Người dân" opens with an ellipsis
     if punct != ".":
         return True  # ! ? … ... end a sentence when a capital follows; a bare ?/! even before lower case
     window_start = max(sentence_start, punct_start - _WINDOW)
@@ -94,7 +96,8 @@ def _is_boundary(text: str, sentence_start: int, punct_start: int, end: int, mat
     if word_start == sentence_start and _LIST_MARKER.fullmatch(token):
         return False  # "2. Đẩy mạnh…": the number of a list item, not a sentence
     if re.fullmatch(r"[A-ZĐ]", token):
-        return capital and _initial_ends_sentence(text, window_start, word_start, first)
+        # "Nguyễn Văn H. (SN 1985…)": a name's details follow in brackets
+        return capital and not following.startswith("(") and _initial_ends_sentence(text, window_start, word_start, first)
     if re.fullmatch(r"(?:[A-ZĐ][a-zđ]?\.)+[A-ZĐ][a-zđ]?", token):
         return False  # dotted abbreviations: PGS.TS, T.Ư, U.S
     return True
@@ -106,6 +109,8 @@ def _initial_ends_sentence(text: str, window_start: int, word_start: int, first:
     if first.isdigit():
         return False  # Q. 1, P. 3
     before = text[window_start : max(window_start, word_start - 1)].rsplit(" ", 1)[-1].lstrip(OPENERS)
+    if text[word_start] in "PQ" and not (before[:1].isupper() and before[-1:].isalpha()):
+        return False  # addresses (not names): "Lê Duẩn, P. Bến Nghé" (phường), "tại Q. Hoàn Kiếm" (quận)
     if has_vietnamese_letters(before):
         return True  # a Vietnamese name ends in a one-letter given name (Nguyễn Văn A.) far more often than an initial
     return not (before[:1].isupper() or word_start == window_start)
