@@ -240,3 +240,25 @@ def test_one_line_of_5000_characters(tmp_path):
     line = ("Các đại biểu thảo luận, góp ý kiến vào dự thảo báo cáo " * 100)[:5000]
     article = read_article(write(tmp_path, "dai.txt", line + "\n"))
     assert article.paragraphs == [(" ".join(line.split()), None)]
+
+
+def test_captions_in_the_layouts_portals_use(tmp_path):
+    page = """<html><head><title>Tin tỉnh</title></head><body><div class="news-detail">
+    <h1>Khánh thành cầu mới tại huyện miền núi</h1>
+    <div class="content">
+      <p>Sáng 17/1, tỉnh tổ chức lễ khánh thành cầu treo bản Mường. Cây cầu dài 120 m, rộng 2 m.</p>
+      <p style="text-align:center"><img src="cau.jpg"></p>
+      <p style="text-align:center"><em>Các đại biểu cắt băng khánh thành cầu treo</em></p>
+      <table class="tplCaption"><tr><td><img src="b.jpg"></td></tr><tr><td><p class="Image">Người dân đi trên cầu mới. Ảnh: Thành Cường</p></td></tr></table>
+      <div class="VCSortableInPreviewMode"><div><img src="c.jpg"></div><div class="PhotoCMS_Caption"><p>Toàn cảnh cầu treo</p></div></div>
+      <p>Công trình có tổng vốn đầu tư 5 tỷ đồng. <em>Đây là</em> niềm vui lớn của bà con.</p>
+    </div></div></body></html>"""
+    article = read_article(write(tmp_path, "cau.html", page))
+    assert [(t[:25], h) for t, h in article.paragraphs] == [
+        ("Khánh thành cầu mới tại h", "title"),
+        ("Sáng 17/1, tỉnh tổ chức l", None),
+        ("Các đại biểu cắt băng khá", "caption"),
+        ("Người dân đi trên cầu mới", "caption"),
+        ("Toàn cảnh cầu treo", "caption"),
+        ("Công trình có tổng vốn đầ", None),
+    ]

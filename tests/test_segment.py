@@ -191,3 +191,17 @@ def test_eval_script_scores_boundaries_and_counts_reviewed_splits(tmp_path):
     tsv = tmp_path / "justified.tsv"
     tsv.write_text("# comment\ntoy\t4\t9\ttwo sentences\n", encoding="utf-8")
     assert script.load_justified(tsv) == {("toy", 4, 9)}
+
+
+def test_two_megabyte_single_paragraph_file_through_read_structure_and_segment(tmp_path):
+    from vi2en.pipeline import build_document
+
+    sentence = "Tỉnh đã tổ chức hội nghị tổng kết công tác năm 2023 tại TP. Vinh với 1.250 đại biểu. "
+    path = tmp_path / "dai.txt"
+    path.write_text("Tiêu đề\n" + sentence * (2_000_000 // len(sentence)) + "\n", encoding="utf-8")
+    doc = build_document(path)
+    body = doc.blocks[1]
+    assert len(body.segments) == 2_000_000 // len(sentence) and body.segments[-1].vi == sentence.strip()
+    no_stop = tmp_path / "khong-dau.txt"
+    no_stop.write_text("Tiêu đề\n" + "các đại biểu thảo luận về phương hướng nhiệm vụ năm tới " * 100, encoding="utf-8")
+    assert [len(b.segments) for b in build_document(no_stop).blocks] == [1, 1]

@@ -274,7 +274,7 @@ def _region_paragraphs(region, title) -> list[tuple[str, str | None]]:
             continue
         marks = _marks(el)
         hint = _BLOCK_TAGS[el.tag]
-        if _CAPTION.search(marks):
+        if _CAPTION.search(marks) or _is_photo_caption(el):
             hint = "caption"
         elif _LEAD.search(marks):
             hint = "lead"
@@ -300,6 +300,17 @@ def _region_paragraphs(region, title) -> list[tuple[str, str | None]]:
         lines = [el.text_content()] if el.tag in ("p", "li", "h1", "h2", "h3", "h4", "figcaption") else el.text_content().split("\n")
         paragraphs += [(line, hint) for line in lines if line.strip()]
     return paragraphs
+
+
+def _is_photo_caption(el) -> bool:
+    """Inside a caption box (table.tplCaption, div.PhotoCMS_Caption), or a line set in italics
+    right after a paragraph that holds only a picture."""
+    if any(_CAPTION.search(_marks(a)) for a in el.iterancestors()):
+        return True
+    before = el.getprevious()
+    italic = "".join(i.text_content() for i in el.iter("em", "i")).split()
+    return (el.tag == "p" and before is not None and any(True for _ in before.iter("img"))
+            and not before.text_content().strip() and bool(italic) and italic == el.text_content().split())
 
 
 def _all_bold(el) -> bool:

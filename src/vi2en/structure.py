@@ -36,6 +36,7 @@ BOILERPLATE = {
         "Gửi cho bạn bè", "Cỡ chữ", "Nghe đọc bài viết", "Copy link", "Sao chép liên kết", "Tải ảnh", "Đầu trang",
     ]
 }
+BOILERPLATE_MAX_CHARS = 80
 BOILERPLATE_PREFIXES = tuple(match_key(s) for s in [
     "tags:", "tag:", "từ khóa:", "từ khoá:", "lượt xem:", "lượt đọc:", "chuyên mục:", "bản quyền", "copyright", "©",
 ])
@@ -49,8 +50,9 @@ _CLOSING = "\"”»)]"
 
 
 def is_boilerplate(text: str) -> bool:
-    key = match_key(text.strip(" .:|"))
-    return key in BOILERPLATE or key.startswith(BOILERPLATE_PREFIXES)
+    text = text.strip(" .:|")
+    key = match_key(text[:BOILERPLATE_MAX_CHARS])  # site phrases are short: a long paragraph costs nothing more
+    return (len(text) <= BOILERPLATE_MAX_CHARS and key in BOILERPLATE) or key.startswith(BOILERPLATE_PREFIXES)
 
 
 def structure(article: RawArticle) -> list[Block]:
