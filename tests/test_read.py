@@ -262,3 +262,19 @@ def test_captions_in_the_layouts_portals_use(tmp_path):
         ("Toàn cảnh cầu treo", "caption"),
         ("Công trình có tổng vốn đầ", None),
     ]
+
+
+def test_logo_heading_footer_and_link_lists_stay_out(tmp_path):
+    page = """<html><body><div class="wrapper">
+    <h1 class="logo">Báo điện tử Đảng bộ tỉnh</h1>
+    <div class="box"><h2 class="detail-title">Tỉnh đón nhận Huân chương Lao động hạng Nhất</h2>
+      <div class="detail-body">
+        <p>Chiều 17/1, tỉnh long trọng tổ chức lễ đón nhận Huân chương Lao động hạng Nhất. Dự buổi lễ có nhiều đồng chí lãnh đạo.</p>
+        <p>Phát biểu tại buổi lễ, đồng chí Bí thư Tỉnh ủy ghi nhận những nỗ lực của cán bộ, nhân dân toàn tỉnh.</p>
+      </div></div>
+    <div class="box2"><b>Tin mới</b><ul><li><a>Hội nghị Ban Chấp hành Đảng bộ tỉnh</a></li><li><a>Khánh thành cầu treo</a></li></ul></div>
+    <p class="copy">Giấy phép số 123/GP-BTTTT. Ghi rõ nguồn khi phát hành lại thông tin từ website này.</p>
+    </div></body></html>"""
+    paragraphs = read_article(write(tmp_path, "le.html", page)).paragraphs
+    assert [h for _, h in paragraphs] == ["title", None, None]
+    assert paragraphs[0][0] == "Tỉnh đón nhận Huân chương Lao động hạng Nhất"

@@ -186,6 +186,8 @@ _LEAD = re.compile(r"sapo|lead|summary|chapeau|tomtat|intro|description|abstract
 _CAPTION = re.compile(r"caption|chuthich|imagedesc|photodesc|imgdesc|figcap")
 _DATE = re.compile(r"date|time|ngay|publish|posted")
 _BYLINE = re.compile(r"author|tacgia|byline")
+_TITLE = re.compile(r"title|tieude|headline")
+_CONTAINERS = ("article", "div", "section", "main", "td")
 _DATE_TEXT = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}")
 _BLOCK_TAGS = {"h1": "title", "h2": "heading", "h3": "heading", "h4": "heading", "p": None, "li": "list_item",
                "figcaption": "caption", "blockquote": "quote", "div": None, "td": None, "time": "dateline", "span": None}
@@ -233,28 +235,38 @@ def _html_paragraphs(name: str, text: str) -> list[tuple[str, str | None]]:
 
 
 def _article_body(root):
-    """The element holding the most paragraph text: the article's body."""
-    best, best_len = None, 0
-    for el in root.iter("article", "div", "section", "main", "td"):
-        length = sum(len(p.text_content().strip()) for p in el.iter("p"))
-        if length > best_len:
-            best, best_len = el, length
-    if best is None:
+    """The article's body: the container its paragraphs sit in. Each paragraph's text counts for
+    its parent and half for its grandparent (readability's idea), so a wrapper that also holds
+    a footer loses to the body itself, and a body that wraps each paragraph in a <div> still wins."""
+    scores: dict = {}
+    for p in root.iter("p"):
+        length = len(p.text_content().strip())
+        parent = p.getparent()
+        for container, share in ((parent, 1.0), (parent.getparent() if parent is not None else None, 0.5)):
+            if container is not None:
+                scores[container] = scores.get(container, 0) + share * length
+    if not any(scores.values()):
         # Pages without <p>: the container with the most direct text.
-        for el in root.iter("article", "div", "section", "main", "td"):
-            length = len((el.text or "").strip()) + sum(len((c.tail or "").strip()) for c in el)
-            if length > best_len:
-                best, best_len = el, length
-    return best if best_len >= 40 else None
+        scores = {el: len((el.text or "").strip()) + sum(len((c.tail or "").strip()) for c in el) for el in root.iter(*_CONTAINERS)}
+    best = max(scores, key=scores.get, default=None)
+    return best if best is not None and scores[best] >= 40 else None
 
 
 def _title(root, body):
-    headings = [h for h in root.iter("h1") if h.text_content().strip()]
-    inside = [h for h in headings if _inside(h, body)]
+    """An <h1> inside the body, else the <h1> or title-named element closest before the body
+    (a portal's logo is often an <h1> too, further up)."""
+    order = {el: i for i, el in enumerate(root.iter())}
+
+    def fits(el) -> bool:
+        return 3 <= len(el.text_content().split()) <= 60
+
+    inside = [h for h in body.iter("h1") if fits(h)]
     if inside:
         return inside[0]
-    before = [h for h in headings if len(h.text_content().split()) >= 3]
-    return before[-1] if before else None
+    before = [el for el in root.iter("h1", "h2", "h3", "div", "p", "span")
+              if order[el] < order[body] and (el.tag == "h1" or _TITLE.search(_marks(el))) and fits(el)
+              and not any(c.tag in _CONTAINERS for c in el.iterdescendants())]
+    return max(before, key=order.get) if before else None
 
 
 def _inside(el, container) -> bool:
