@@ -220,6 +220,7 @@ def test_hard_wrapped_text_joins_its_lines(tmp_path):
         ("bai.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50, "Word 97–2003 .doc file: save it as .docx"),
         ("anh.txt", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "an image (PNG)"),
         ("rac.txt", bytes(range(256)) * 4, "binary file, not text"),
+        ("rac16.txt", bytes(b for i in range(200) for b in (i % 32, 0)), "binary file, not text"),  # zeros like UTF-16
         ("rong.txt", b"  \n\n \t\n", "no text to translate"),
     ],
 )

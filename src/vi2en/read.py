@@ -110,21 +110,22 @@ def decode(name: str, data: bytes) -> str:
     codec = _utf16_codec(data)
     if codec:
         try:
-            return data.decode(codec).lstrip("\ufeff")
+            text = data.decode(codec).lstrip("\ufeff")
         except UnicodeDecodeError:
             raise ReadError(f"{name}: broken UTF-16 text") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data:
-        raise ReadError(f"{name}: binary file, not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+    else:
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        if b"\x00" in data:
+            raise ReadError(f"{name}: binary file, not text")
         try:
-            text = data.decode("cp1258")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise ReadError(f"{name}: unknown text encoding (expected UTF-8, UTF-16 or Windows-1258)") from None
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n\f")
+            try:
+                text = data.decode("cp1258")
+            except UnicodeDecodeError:
+                raise ReadError(f"{name}: unknown text encoding (expected UTF-8, UTF-16 or Windows-1258)") from None
+    controls = sum(1 for c in text if (ord(c) < 32 and c not in "\t\r\n\f") or 0xD800 <= ord(c) < 0xE000 or c == "\ufffd")
     if controls > max(4, len(text) // 100):
         raise ReadError(f"{name}: binary file, not text")
     return text
