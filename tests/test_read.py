@@ -279,3 +279,17 @@ def test_logo_heading_footer_and_link_lists_stay_out(tmp_path):
     paragraphs = read_article(write(tmp_path, "le.html", page)).paragraphs
     assert [h for _, h in paragraphs] == ["title", None, None]
     assert paragraphs[0][0] == "Tỉnh đón nhận Huân chương Lao động hạng Nhất"
+
+
+def test_meta_line_and_a_wrapper_named_like_a_sidebar(tmp_path):
+    page = """<html><body><div class="layout has-sidebar"><article>
+    <h1>Hội nghị giao ban báo chí quý I năm 2024</h1>
+    <div class="meta"><span class="author">Thu Hà</span> | <span class="publish-date">17/01/2024 08:30</span></div>
+    <p>Sáng 17/1, Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị giao ban báo chí. Hội nghị đánh giá công tác quý I.</p>
+    </article><div class="sidebar"><p>Tin đọc nhiều: một tin rất dài không thuộc bài viết này đâu nhé.</p></div></div></body></html>"""
+    assert read_article(write(tmp_path, "gb.html", page)).paragraphs == [
+        ("Hội nghị giao ban báo chí quý I năm 2024", "title"),
+        ("Thu Hà", "byline"),
+        ("17/01/2024 08:30", "dateline"),
+        ("Sáng 17/1, Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị giao ban báo chí. Hội nghị đánh giá công tác quý I.", None),
+    ]

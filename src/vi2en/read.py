@@ -213,7 +213,8 @@ def _html_paragraphs(name: str, text: str) -> list[tuple[str, str | None]]:
     for el in list(root.iter(*_DROP_TAGS)):
         el.drop_tree()
     for el in list(root.iter("div", "section", "aside", "ul", "span", "a", "header", "footer", "p")):
-        if el.getparent() is not None and _JUNK.search(_marks(el)):
+        # A page wrapper named "with-sidebar" still holds the article: keep what holds a title.
+        if el.getparent() is not None and _JUNK.search(_marks(el)) and next(el.iter("h1", "article"), None) is None:
             el.drop_tree()
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
@@ -300,7 +301,7 @@ def _region_paragraphs(region, title) -> list[tuple[str, str | None]]:
         elif el.tag in ("div", "td") and any(c.tag in _BLOCK_TAGS for c in el.iterdescendants()):
             # A container: its own loose text (text beside the blocks) still counts.
             loose = [(el.text or "")] + [c.tail or "" for c in el]
-            paragraphs += [(line, None) for part in loose for line in part.split("\n") if line.strip()]
+            paragraphs += [(line, None) for part in loose for line in part.split("\n") if re.search(r"\w\w", line)]
             continue
         elif el.tag == "div" and any(a.tag in _ENCLOSING for a in el.iterancestors()):
             continue
