@@ -109,8 +109,8 @@ def _initial_ends_sentence(text: str, window_start: int, word_start: int, first:
     if first.isdigit():
         return False  # Q. 1, P. 3
     before = text[window_start : max(window_start, word_start - 1)].rsplit(" ", 1)[-1].lstrip(OPENERS)
-    if text[word_start] in "PQ" and not (before[:1].isupper() and before[-1:].isalpha()):
-        return False  # addresses (not names): "Lê Duẩn, P. Bến Nghé" (phường), "tại Q. Hoàn Kiếm" (quận)
+    if text[word_start] in "PQHX" and not (before[:1].isupper() and before[-1:].isalpha()):
+        return False  # addresses, not names: "Lê Duẩn, P. Bến Nghé", "tại Q. Hoàn Kiếm", "về H. Nam Đàn", "X. Nghi Phong"
     if has_vietnamese_letters(before):
         return True  # a Vietnamese name ends in a one-letter given name (Nguyễn Văn A.) far more often than an initial
     return not (before[:1].isupper() or word_start == window_start)
