@@ -118,11 +118,14 @@ def main(argv: list[str] | None = None) -> int:
         r = evaluate(Path(name).stem, lines, justified)
         precision = r["precision_justified"]
         f1 = 2 * precision * r["recall"] / (precision + r["recall"]) if precision + r["recall"] else 0.0
-        meets = r["recall"] >= BAR_RECALL and precision >= BAR_PRECISION
+        reviewed = any(place[0] == Path(name).stem for place in justified)
+        meets = "met" if r["recall"] >= BAR_RECALL and precision >= BAR_PRECISION else "NOT met"
+        if not reviewed:
+            meets += " (this file's in-line splits are not reviewed: precision counts them all wrong)"
         print(f"{name}: {r['lines']} lines, {r['gold']} boundaries after a punctuated line")
         print(f"  recall {r['recall']:.4f} ({r['found']}/{r['gold']})  precision {precision:.4f} "
               f"({r['correct'] + r['justified']}/{r['predicted']})  F1 {f1:.4f}  "
-              f"bar (recall ≥ {BAR_RECALL}, precision ≥ {BAR_PRECISION}): {'met' if meets else 'NOT met'}")
+              f"bar (recall ≥ {BAR_RECALL}, precision ≥ {BAR_PRECISION}): {meets}")
         print(f"  splits inside a line: {len(r['extra'])}, reviewed as right: {r['justified']}, not: {len(r['extra']) - r['justified']}"
               f"  (precision against line ends alone {r['precision']:.4f})")
         print(f"  boundaries after a line with no final punctuation: {r['unmarked']} (found {r['found_unmarked']});"

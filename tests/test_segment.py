@@ -57,6 +57,8 @@ def test_seed_article_matches_its_hand_segmentation(seed_article):
         ("Bổ sung vitamin C. Nó giúp tăng sức đề kháng.", ["Bổ sung vitamin C.", "Nó giúp tăng sức đề kháng."]),
         ("Kết thúc năm. tiếp theo là kế hoạch mới.", ["Kết thúc năm.", "tiếp theo là kế hoạch mới."]),
         ("Chủ trì là TS. Lê Văn A. Tham dự có đại biểu các tỉnh.", ["Chủ trì là TS. Lê Văn A.", "Tham dự có đại biểu các tỉnh."]),
+        ("Người dùng Yahoo! và Microsoft tăng. Vụ Roe v. Wade được nhắc lại.", ["Người dùng Yahoo! và Microsoft tăng.", "Vụ Roe v. Wade được nhắc lại."]),
+        ("Vì sao vậy? vì chưa có vốn.", ["Vì sao vậy?", "vì chưa có vốn."]),
     ],
 )
 def test_hard_cases(text, expected):

@@ -1,8 +1,8 @@
 """Split block text into sentences, and over-long sentences into clause pieces.
 
 A boundary is sentence-final punctuation (with any closing quotes or brackets) followed by
-space and a word (a lower-case one only after a bare full stop, ? or !: careless typing, not
-a quotation's attribution or an ellipsis), unless the word before the dot is an
+space and a word (a lower-case one only after a bare full stop or question mark: careless
+typing, not a quotation's attribution, an ellipsis or an exclamation like "Yahoo!"), unless the word before the dot is an
 abbreviation, an initial, a list number, or part of a number, date or document code. Every
 test looks only at a few characters around the candidate, so the split is linear in the
 length of the text: a 2 MB paragraph costs what 2 MB of sentences cost.
@@ -21,12 +21,13 @@ from vi2en.text import has_vietnamese_letters
 UNSPLIT_KINDS = {"title", "heading", "dateline", "caption", "source", "byline", "boilerplate"}
 
 # Words written with a dot that rarely end a sentence: Vietnamese titles and place words
-# (TP. Hà Nội, PGS.TS. Lê Văn A, ThS., Q. 1, P. 3, tr. 15) and the English ones news quotes.
+# (TP. Hà Nội, PGS.TS. Lê Văn A, ThS., Q. 1, P. 3, tr. 15) and the English ones news quotes
+# (Mr., Dr., Roe v. Wade).
 ABBREVIATIONS = {
     a.casefold()
     for a in """TP Tp TX TT TS TSKH ThS GS PGS BS BSCKI BSCKII DS NCS KTS LS HT ĐĐ CN KS NXB NSƯT NSND NGƯT NGND Th St Ste Mr Mrs Ms Dr Prof Jr Sr
     Co Ltd Inc Corp vs Nr Tel ĐT Fax tr ng Vol Ed Eds Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mt Ft Gen
-    Col Lt Sgt Capt Rev Hon Gov Sen Rep Fig e.g i.e cf approx""".split()
+    Col Lt Sgt Capt Rev Hon Gov Sen Rep Fig e.g i.e cf approx v""".split()
 }
 # Abbreviations only when a number follows: "No. 5", "Art. 3" (but "No. Then..." ends a sentence).
 NUMBER_ABBREVIATIONS = {"no", "art", "p", "q", "k", "pp"}
@@ -72,14 +73,14 @@ def _is_boundary(text: str, sentence_start: int, punct_start: int, end: int, mat
     if not first or not first.isalnum():
         return False
     capital = first.isupper() or first.isdigit()
-    if not capital and (closed_quote or "…" in punct or ".." in punct):
-        return False  # a lower-case continuation: “…?” anh hỏi; vv... vào bữa tối
+    if not capital and (closed_quote or "…" in punct or ".." in punct or "!" in punct):
+        return False  # a lower-case continuation: “…?” anh hỏi; vv... vào bữa tối; Yahoo! và Microsoft
     if text[punct_start - 1 : punct_start] in "([" and punct_start > 0:
         return False  # (…) marks words left out of a quotation
     if not re.search(r"\w", text[max(sentence_start, punct_start - _WINDOW) : punct_start]):
         return False  # nothing said yet: "… Người dân" opens with an ellipsis
     if punct != ".":
-        return True  # ! ? … ... end a sentence when a capital follows; a bare ?/! even before lower case
+        return True  # ! ? … ... end a sentence when a capital follows; a bare ? even before lower case
     window_start = max(sentence_start, punct_start - _WINDOW)
     space = text.rfind(" ", window_start, punct_start)
     word_start = space + 1 if space >= 0 else window_start
