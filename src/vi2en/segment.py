@@ -88,12 +88,12 @@ def _is_boundary(text: str, sentence_start: int, punct_start: int, end: int, mat
     if not token:
         return True
     last = token.rsplit(".", 1)[-1].casefold()
+    if token.casefold() in CLOSING_ABBREVIATIONS:
+        return capital  # "…, v.v. Sau đó" ends a sentence; "v.v. và" does not
     if last in ABBREVIATIONS or token.casefold() in ABBREVIATIONS:
         return False
     if last in NUMBER_ABBREVIATIONS and first.isdigit():
         return False
-    if last in CLOSING_ABBREVIATIONS or token.casefold() in CLOSING_ABBREVIATIONS:
-        return capital  # "…, v.v. Sau đó" ends a sentence; "v.v. và" does not
     if word_start == sentence_start and _LIST_MARKER.fullmatch(token):
         return False  # "2. Đẩy mạnh…": the number of a list item, not a sentence
     if re.fullmatch(r"[A-ZĐ]", token):
