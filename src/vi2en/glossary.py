@@ -368,8 +368,13 @@ def _put_back(en: str, hit: dict) -> str:
             hit["fix"] = "placeholder repaired"
         before = en[: m.start()].rstrip()
         previous = before.split()[-1].casefold() if before.split() else ""
-        # the model never saw the body's name, so it could not give it its article
-        if hit["kind"] == "body" and previous not in _DETERMINERS and not previous.endswith(("'s", "’s")) and not rendering.lower().startswith("the "):
+        after = en[m.end() :].split()
+        if rendering.lower().startswith("the ") or previous in _DETERMINERS or previous.endswith(("'s", "’s")):
+            return rendering
+        # the model never saw the term, so it could not give it its article: a body always
+        # takes one; a title opening the sentence takes one unless a name follows it
+        opens = not before or before[-1] in ".!?:;\"“"
+        if hit["kind"] == "body" or (hit["kind"] == "title" and opens and not (after and after[0][:1].isupper())):
             return "the " + rendering
         return rendering
 
@@ -400,8 +405,6 @@ def _present(rendering: str, en: str) -> bool:
 
 def _repair(en: str, hit: dict, hits: list[dict]) -> str:
     """Replace the model's own variant of the rendering (other casing, Organization/Organisation)."""
-    from rapidfuzz import fuzz
-
     rendering = hit["en"]
     m = re.search(re.escape(rendering), en, flags=re.IGNORECASE)
     if m:
@@ -409,24 +412,30 @@ def _repair(en: str, hit: dict, hits: list[dict]) -> str:
         return _capitalise_start(en[: m.start()] + rendering + en[m.end() :])
     if len(rendering) < 8:
         return en  # too short to tell a variant from a different word
-    align = fuzz.partial_ratio_alignment(rendering, en, score_cutoff=88)
-    if align is None:
+    best = _closest_span(rendering, en)
+    if best is None:
         return en
-    start, end = _word_bounds(en, align.dest_start, align.dest_end)
-    if not 0.8 <= (end - start) / len(rendering) <= 1.25:
-        return en
+    start, end = best
     if any(h is not hit and h.get("found") and h["en"] in en[start:end] for h in hits):
         return en  # that text is another term's rendering
     hit["fix"] = "variant"
     return _capitalise_start(en[:start] + rendering + en[end:])
 
 
-def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and text[start - 1].isalnum():
-        start -= 1
-    while end < len(text) and text[end].isalnum():
-        end += 1
-    return start, end
+def _closest_span(rendering: str, en: str, cutoff: float = 85) -> tuple[int, int] | None:
+    """The run of whole words in `en` most like `rendering` (about as many words), if like enough."""
+    from rapidfuzz import fuzz
+
+    words = [m.span() for m in re.finditer(r"[\w'’-]+", en)]
+    n = len(rendering.split())
+    best, best_score = None, cutoff
+    for size in range(max(1, n - 2), n + 3):
+        for i in range(len(words) - size + 1):
+            start, end = words[i][0], words[i + size - 1][1]
+            score = fuzz.ratio(rendering.casefold(), en[start:end].casefold())
+            if score > best_score:
+                best, best_score = (start, end), score
+    return best
 
 
 # ---------------------------------------------------------------- files

@@ -171,15 +171,6 @@ def remove_entries(folder: Path, vi: str, *, domain: str | None = None, valid_fr
 # ---------------------------------------------------------------- import / export
 
 
-@dataclass
-class Imported:
-    entries: dict[str, list[Entry]] = field(default_factory=dict)  # file name → entries
-
-    @property
-    def count(self) -> int:
-        return sum(len(v) for v in self.entries.values())
-
-
 def export_rows(files: dict[str, list[Entry]]) -> list[dict[str, str]]:
     return [{"domain": name[:-4], **dict(zip(COLUMNS, e.row()))} for name, entries in sorted(files.items()) for e in entries]
 
@@ -200,47 +191,62 @@ def render_table(rows: list[dict[str, str]], dialect: str) -> str:
     return buffer.getvalue()
 
 
-def parse_table(path: Path, data: bytes, dialect: str, default_domain: str | None) -> list[tuple[str, Entry]]:
-    """(file name, entry) for each row of a TSV or CSV file; a bad row raises with its line."""
+def parse_table(path: Path, data: bytes, dialect: str) -> list[dict[str, str]]:
+    """The rows of a TSV or CSV file (with their `line`); a malformed file raises with its line."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise GlossaryError(f"{path}:{line}: not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text, newline=""), **({"delimiter": "\t", "quoting": csv.QUOTE_NONE} if dialect == "tsv" else {}))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise GlossaryError(f"{path}:1: empty file") from None
-    except csv.Error as e:
-        raise GlossaryError(f"{path}:1: {e}") from None
-    unknown = [c for c in header if c not in EXPORT_COLUMNS]
-    if unknown or "vi" not in header or "en" not in header:
-        raise GlossaryError(f"{path}:1: header must name the columns vi and en, from {', '.join(EXPORT_COLUMNS)}" + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+    reader = csv.reader(io.StringIO(text, newline=""), **({"delimiter": "\t", "quoting": csv.QUOTE_NONE} if dialect == "tsv" else {"strict": True}))
     rows = []
     try:
+        header = next(reader, None)
+        if not header:
+            raise GlossaryError(f"{path}:1: empty file")
+        unknown = [c for c in header if c not in EXPORT_COLUMNS]
+        if unknown or "vi" not in header or "en" not in header:
+            raise GlossaryError(f"{path}:1: header must name the columns vi and en, from {', '.join(EXPORT_COLUMNS)}" + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
         for row in reader:
-            line = reader.line_num
             if not any(c.strip() for c in row):
                 continue
             if len(row) != len(header):
-                raise GlossaryError(f"{path}:{line}: {len(row)} fields, the header has {len(header)}")
-            fields = {k: nfc(v.strip()) for k, v in zip(header, row)}
-            domain = fields.pop("domain", "") or default_domain
-            if not domain:
-                raise GlossaryError(f"{path}:{line}: no domain column and no --domain given")
-            rows.append((domain_file(domain), _entry(fields, path, line)))
+                raise GlossaryError(f"{path}:{reader.line_num}: {len(row)} fields, the header has {len(header)}")
+            rows.append({**dict(zip(header, row)), "line": str(reader.line_num)})
     except csv.Error as e:
         raise GlossaryError(f"{path}:{reader.line_num}: {e}") from None
     return rows
 
 
-def _entry(fields: dict[str, str], path: Path, line: int) -> Entry:
-    entry = Entry(**{k: v for k, v in fields.items() if k in COLUMNS}, file=str(path), line=line)
-    errors = [p for p in row_problems(entry) if p.level == "error"]
-    if errors:
-        raise GlossaryError(f"{path}:{line}: {errors[0].message}")
-    return entry
+def read_import(path: Path, fmt: str, default_domain: str | None) -> list[tuple[str, Entry]]:
+    """(glossary file, entry) for each entry of a TSV, CSV or TBX file, each checked on its own."""
+    from vi2en.tbx import parse_tbx
+
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise GlossaryError(f"{path}: cannot read ({e.strerror})") from None
+    rows = parse_tbx(path, data) if fmt == "tbx" else parse_table(path, data, fmt)
+    found = []
+    for row in rows:
+        line = int(row.pop("line", 0))
+        fields = {k: nfc(v.strip()) for k, v in row.items()}
+        domain = fields.pop("domain", "") or default_domain
+        if not domain:
+            raise GlossaryError(f"{path}:{line}: no domain column and no --domain given")
+        entry = Entry(**{k: v for k, v in fields.items() if k in COLUMNS}, file=str(path), line=line)
+        errors = [p for p in row_problems(entry) if p.level == "error"]
+        if errors:
+            raise GlossaryError(f"{path}:{line}: {errors[0].message}")
+        found.append((domain_file(domain), entry))
+    return found
+
+
+def export_text(files: dict[str, list[Entry]], fmt: str) -> str | bytes:
+    from vi2en.tbx import render_tbx
+
+    rows = export_rows(files)
+    return render_tbx(rows) if fmt == "tbx" else render_table(rows, fmt)
 
 
 def import_entries(folder: Path, rows: list[tuple[str, Entry]]) -> tuple[int, int]:
@@ -288,11 +294,15 @@ def suggest(texts: dict[str, str], glossary: Glossary, date: str | None = None) 
         for line in (l.strip() for l in text.splitlines()):
             if not line:
                 continue
-            covered = [(h["start"], h["end"]) for h in glossary.find(line, date)]
-            for kind, start, end in _candidates(line):
-                if any(s <= start and end <= e for s, e in covered):
-                    continue
+            masked = line
+            for h in glossary.find(line, date):  # covered text breaks candidate phrases
+                masked = masked[: h["start"]] + "\0" * (h["end"] - h["start"]) + masked[h["end"] :]
+            seen = set()
+            for kind, start, end in _candidates(masked):
                 phrase = line[start:end]
+                if "\0" in masked[start:end] or (start, end) in seen:
+                    continue
+                seen.add((start, end))
                 counts[phrase] += 1
                 kinds.setdefault(phrase, kind)
                 contexts.setdefault(phrase, f"{name}: …{line[max(0, start - 50) : end + 50]}…")
@@ -330,3 +340,8 @@ def _title_run(line: str, run: list[re.Match]):
     # a capital that only opens the sentence says nothing, unless the run starts with a title word
     if not opens_sentence or run[0].group(0).casefold() in _HEADS:
         yield "title", run[0].start(), run[-1].end()
+        return
+    rest = run[1:]
+    while rest and rest[0].group(0)[0].islower():
+        rest = rest[1:]
+    yield from _title_run(line, rest)
