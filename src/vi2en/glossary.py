@@ -119,7 +119,7 @@ def _spelled_ordinal(text: str) -> str | None:
     return _SPELLED[n] if n < len(_SPELLED) else _ordinal_suffix(n)
 
 
-_CODE = re.compile(r"\d+[-/](?:\d{4}/)?[A-ZĐ][A-ZĐ0-9]*(?:[-/][A-ZĐ0-9]+)*")
+_CODE = re.compile(r"\d+[-/](?:\d{4}/)?[A-ZĐ][A-Za-zĐ0-9]*(?:[-/][A-ZĐ][A-Za-zĐ0-9]*)*")  # 21-NQ/TW, 1234/QĐ-TTg
 
 
 def _code(text: str) -> str | None:
@@ -558,3 +558,49 @@ def structure_problems(entries: list[Entry]) -> list[Problem]:
             problems.append(found)
             break
     return problems
+
+
+# ---------------------------------------------------------------- measuring
+
+
+@dataclass
+class TermReport:
+    sentences: int = 0
+    terms: int = 0  # glossary terms found in the sources
+    rendered: int = 0  # whose rendering is in the final English
+    flagged: int = 0  # not rendered, and the segment flagged term-missing naming them
+    misses: list[dict] = field(default_factory=list)  # {vi, term, en, output, flagged}
+
+    @property
+    def accuracy(self) -> float:
+        return self.rendered / self.terms if self.terms else 1.0
+
+    @property
+    def rendered_or_flagged(self) -> float:
+        return (self.rendered + self.flagged) / self.terms if self.terms else 1.0
+
+
+def measure_terms(glossary: Glossary, translate, sentences: list[tuple[str | None, str]], tokenizer=None) -> TermReport:
+    """Term accuracy of a model through the glossary: `translate` maps a list of model inputs to English."""
+    prepared = [glossary.prepare(vi, date, tokenizer) for date, vi in sentences]
+    outputs = translate([text for text, _ in prepared])
+    report = TermReport(sentences=len(sentences))
+    for (date, vi), (_, hits), output in zip(sentences, prepared, outputs):
+        en, flags = glossary.restore(output, hits)
+        for hit in hits:
+            report.terms += 1
+            if _present(hit["en"], en):  # checked again here, not taken from the hit
+                report.rendered += 1
+                continue
+            flagged = "term-missing" in flags and hit.get("found") is False
+            report.flagged += flagged
+            report.misses.append({"vi": vi, "term": hit["vi"], "en": hit["en"], "output": en, "flagged": flagged})
+    return report
+
+
+def read_term_set(path: Path) -> list[dict[str, str]]:
+    """The term test set: a TSV with columns date, vi, terms (expected renderings, ` | `-separated)."""
+    rows = list(csv.DictReader(Path(path).read_text(encoding="utf-8").splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
+    if not rows or not {"date", "vi", "terms"} <= set(rows[0]):
+        raise GlossaryError(f"{path}:1: a term test set needs the columns date, vi, terms")
+    return rows

@@ -176,18 +176,14 @@ def export_rows(files: dict[str, list[Entry]]) -> list[dict[str, str]]:
 
 
 def render_table(rows: list[dict[str, str]], dialect: str) -> str:
+    lines = [EXPORT_COLUMNS] + [[row.get(c, "") for c in EXPORT_COLUMNS] for row in rows]
+    if dialect == "tsv":  # as the glossary files: no quoting, so a tab or line break cannot be held
+        for values in lines:
+            if any("\t" in v or "\n" in v or "\r" in v for v in values):
+                raise GlossaryError(f"{values[0]}: {values[1]!r} holds a tab or line break, which TSV cannot hold")
+        return "".join("\t".join(values) + "\n" for values in lines)
     buffer = io.StringIO()
-    if dialect == "tsv":
-        for row in rows:
-            for value in row.values():
-                if "\t" in value or "\n" in value:
-                    raise GlossaryError(f"{row['domain']}: {value!r} holds a tab or line break, which TSV cannot hold")
-        writer = csv.writer(buffer, delimiter="\t", quoting=csv.QUOTE_NONE, lineterminator="\n")
-    else:
-        writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in EXPORT_COLUMNS])
+    csv.writer(buffer, lineterminator="\n").writerows(lines)
     return buffer.getvalue()
 
 
