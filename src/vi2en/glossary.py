@@ -32,8 +32,10 @@ KINDS = {"title", "body", "document", "place", "person", "abbreviation", "part"}
 PLACEHOLDERS = [f"<t{i}>" for i in range(10)]  # the same list as vi2en.marian.PLACEHOLDERS
 
 _SLOT = re.compile(r"\{([a-z][a-z_]*)\}")
-_SOURCE_TOKEN = re.compile(r"\w+(?:[-/.]\w+)*|[^\w\s]")
-_ENTRY_TOKEN = re.compile(r"\{[a-z][a-z_]*\}|\w+(?:[-/.]\w+)*|[^\w\s]")
+# A word may hold combining marks (text in NFD) and inner - / . (21-NQ/TW, TP.HCM, 02/02/2023).
+_W = r"[\w\u0300-\u036f]+"
+_SOURCE_TOKEN = re.compile(_W + r"(?:[-/.]" + _W + r")*|[^\w\s]")
+_ENTRY_TOKEN = re.compile(r"\{[a-z][a-z_]*\}|" + _SOURCE_TOKEN.pattern)
 _DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-"})
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _SPELLED = ["", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
@@ -374,7 +376,7 @@ def _put_back(en: str, hit: dict) -> str:
         # the model never saw the term, so it could not give it its article: a body always
         # takes one; a title opening the sentence takes one unless a name follows it
         opens = not before or before[-1] in ".!?:;\"“"
-        if hit["kind"] == "body" or (hit["kind"] == "title" and opens and not (after and after[0][:1].isupper())):
+        if hit["kind"] == "body" or (hit["kind"] == "title" and opens and not (after and (after[0][:1].isupper() or after[0].startswith("<")))):
             return "the " + rendering
         return rendering
 
