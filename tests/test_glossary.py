@@ -223,3 +223,21 @@ def test_slot_nobody_fills_is_an_error(tmp_path):
     write(tmp_path, "a.tsv", [row("Bí thư {nowhere}", "Secretary of {nowhere}")])
     with pytest.raises(GlossaryError, match=r"a\.tsv:2: slot \{nowhere\} is filled by no entry"):
         Glossary.load(tmp_path)
+
+
+def test_term_accuracy_script_reports_and_lists_misses(tiny_model, tmp_path, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("term_accuracy", Path(__file__).parents[1] / "scripts" / "term_accuracy.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    subset = tmp_path / "terms.tsv"
+    subset.write_text("".join(TERMS.read_text(encoding="utf-8").splitlines(keepends=True)[:4]), encoding="utf-8")
+    code = script.main(["--model", str(tiny_model), "--max-length", "8", "--beam", "1", str(subset), "--json", str(tmp_path / "r.json")])
+    out = capsys.readouterr().out
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert code == 0 and report["rendered_or_flagged"] == 1.0
+    assert report["terms"] == sum(len(r["terms"].split(" | ")) for r in read_term_set(subset) if r["terms"])
+    assert "(placeholders <tN>)" in out and f"terms in the sources:  {report['terms']}" in out
+    # a random model renders no term; every one is a listed, flagged miss
+    assert report["rendered"] + len(report["misses"]) == report["terms"] and all(m["flagged"] for m in report["misses"])
