@@ -176,3 +176,13 @@ def test_help_has_examples(capsys):
     with pytest.raises(SystemExit):
         main(["glossary", "check", "--help"])
     assert "vi2en glossary export glossary.tbx" in capsys.readouterr().out
+
+
+def test_export_refuses_a_glossary_with_unreadable_rows(tmp_path, capsys):
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "a.tsv").write_text(HEADER + "Tỉnh ủy\tProvincial Party Committee\tbody\n", encoding="utf-8")
+    code, _, err = run(capsys, "export", str(tmp_path / "out.tbx"), "--glossary", str(tmp_path / "g"))
+    assert code == 1 and "a.tsv:2: 3 fields, the header has 8" in err
+    assert not (tmp_path / "out.tbx").exists()
+    code, _, err = run(capsys, "list", "--glossary", str(tmp_path / "missing"))
+    assert code == 1 and "missing: no glossary folder there" in err

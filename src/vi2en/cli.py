@@ -74,10 +74,25 @@ def cmd_translate(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- vi2en glossary
 
 
-def _glossary_folder(args: argparse.Namespace) -> Path:
-    from vi2en.glossary import PROJECT_GLOSSARY
+def _glossary_folder(args: argparse.Namespace, *, may_be_new: bool = False) -> Path:
+    from vi2en.glossary import PROJECT_GLOSSARY, GlossaryError
 
-    return Path(args.glossary) if args.glossary else PROJECT_GLOSSARY
+    folder = Path(args.glossary) if args.glossary else PROJECT_GLOSSARY
+    if not may_be_new and not folder.is_dir():
+        raise GlossaryError(f"{folder}: no glossary folder there")
+    return folder
+
+
+def _read_glossary(args: argparse.Namespace):
+    """The glossary files; rows that cannot be read are an error here, not silently left out."""
+    from vi2en.glossary import GlossaryError, read_folder
+
+    folder = _glossary_folder(args)
+    files, problems, _ = read_folder(folder)
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        raise GlossaryError(f"{folder / errors[0].file}:{errors[0].line}: {errors[0].message} (run `vi2en glossary check`)")
+    return files
 
 
 def _format(path: str, given: str | None) -> str:
@@ -98,9 +113,7 @@ def cmd_glossary(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary_list(args: argparse.Namespace) -> int:
-    from vi2en.glossary import read_folder
-
-    files, _, _ = read_folder(_glossary_folder(args))
+    files = _read_glossary(args)
     needle = (args.filter or "").casefold()
     shown = 0
     for name, entries in files.items():
@@ -123,7 +136,7 @@ def cmd_glossary_add(args: argparse.Namespace) -> int:
     from vi2en.glossary_edit import add_entry
 
     entry = Entry(args.vi.strip(), args.en.strip(), args.kind, args.slot or "", args.note or "", args.source or "", args.valid_from or "", args.valid_until or "")
-    added = add_entry(_glossary_folder(args), args.domain, entry, replace_existing=args.replace)
+    added = add_entry(_glossary_folder(args, may_be_new=True), args.domain, entry, replace_existing=args.replace)
     print(f"added to {added.file}: {added.vi} → {added.en}")
     return 0
 
@@ -152,17 +165,16 @@ def cmd_glossary_import(args: argparse.Namespace) -> int:
     from vi2en.glossary_edit import import_entries, read_import
 
     rows = read_import(Path(args.file), _format(args.file, args.format), args.domain)
-    added, updated = import_entries(_glossary_folder(args), rows)
+    added, updated = import_entries(_glossary_folder(args, may_be_new=True), rows)
     print(f"{args.file}: {len(rows)} entries read, {added} added, {updated} updated, {len(rows) - added - updated} unchanged")
     return 0
 
 
 def cmd_glossary_export(args: argparse.Namespace) -> int:
     from vi2en.document import write_atomic
-    from vi2en.glossary import read_folder
     from vi2en.glossary_edit import export_text
 
-    files, problems, _ = read_folder(_glossary_folder(args))
+    files = _read_glossary(args)
     if args.domain:
         files = {k: v for k, v in files.items() if k == f"{args.domain}.tsv"}
     write_atomic(Path(args.file), export_text(files, _format(args.file, args.format)))

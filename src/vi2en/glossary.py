@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vi2en.marian import PLACEHOLDERS
 from vi2en.text import match_key, nfc
 
 PROJECT_GLOSSARY = Path(__file__).resolve().parents[2] / "glossary"
@@ -29,7 +30,6 @@ COLUMNS = ["vi", "en", "kind", "slot", "note", "source", "valid_from", "valid_un
 REQUIRED = ["vi", "en", "kind"]
 # `part`: only fills slots of patterns (document types), never matched on its own.
 KINDS = {"title", "body", "document", "place", "person", "abbreviation", "part"}
-PLACEHOLDERS = [f"<t{i}>" for i in range(10)]  # the same list as vi2en.marian.PLACEHOLDERS
 
 _SLOT = re.compile(r"\{([a-z][a-z_]*)\}")
 # A word may hold combining marks (text in NFD) and inner - / . (21-NQ/TW, TP.HCM, 02/02/2023).
@@ -302,14 +302,7 @@ class Glossary:
             return False
         key = id(tokenizer)
         if key not in self._placeholder_support:
-            ok = True
-            for p in PLACEHOLDERS:
-                pid = tokenizer.convert_tokens_to_ids(p)
-                ids = tokenizer("x " + p + " y", add_special_tokens=False).input_ids
-                if pid is None or pid == tokenizer.unk_token_id or pid not in ids or tokenizer.decode([pid]).strip() != p:
-                    ok = False
-                    break
-            self._placeholder_support[key] = ok
+            self._placeholder_support[key] = all(_kept_whole(tokenizer, p) for p in PLACEHOLDERS)
         return self._placeholder_support[key]
 
     def prepare(self, vi: str, date: str | None = None, tokenizer=None) -> tuple[str, list[dict]]:
@@ -339,6 +332,12 @@ class Glossary:
             hit["found"] = _present(hit["en"], en)
         missing = [h for h in hits if not h["found"]]
         return en, ["term-missing"] if missing else []
+
+
+def _kept_whole(tokenizer, placeholder: str) -> bool:
+    pid = tokenizer.convert_tokens_to_ids(placeholder)
+    ids = tokenizer("x " + placeholder + " y", add_special_tokens=False).input_ids
+    return pid is not None and pid != tokenizer.unk_token_id and pid in ids and tokenizer.decode([pid]).strip() == placeholder
 
 
 def _same_token(et: _Token, st: _Token, *, first: bool) -> bool:

@@ -11,12 +11,11 @@ import csv
 import io
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vi2en.document import write_atomic
 from vi2en.glossary import (
-    BUILTIN_SLOTS,
     COLUMNS,
     Entry,
     Glossary,
