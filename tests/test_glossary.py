@@ -135,6 +135,13 @@ def test_a_title_before_a_name_takes_no_article(glossary):
     assert flags == []
 
 
+def test_a_lower_case_title_opening_the_sentence_is_capitalised_and_counts_as_found(glossary):
+    hits = masked(glossary, "Ủy viên Trung ương Đảng Nguyễn Văn Bình phát biểu.")
+    en, flags = glossary.restore("<t0> Nguyen Van Binh spoke.", hits)
+    assert en == "Member of the Party Central Committee Nguyen Van Binh spoke."
+    assert flags == [] and hits[0]["found"]
+
+
 def test_model_variants_are_repaired_and_absent_terms_flagged_by_name(glossary):
     _, hits = glossary.prepare("Trưởng Ban Tổ chức Trung ương và Bộ Chính trị", "2024-01-17")
     en, flags = glossary.restore("The head of the Party Central Committee's Organization Commission spoke.", hits)
