@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -183,6 +184,7 @@ def _tokens(text: str, pattern: re.Pattern = _SOURCE_TOKEN) -> list[_Token]:
     return out
 
 
+@functools.lru_cache(maxsize=None)  # called for every pair of entries when files are merged and sorted
 def entry_key(vi: str) -> str:
     """Equal for two entries that match the same text: only the first letter's case is ignored."""
     toks = _tokens(vi, _ENTRY_TOKEN)
