@@ -21,6 +21,14 @@ example:
   vi2en segment ../shared/articles/nghean-2024-01-17-secretariat-briefing.txt
   vi2en segment --ids page.html article.docx > segments.txt
   curl -s https://example.vn/bai.html | vi2en segment -""",
+    "glossary": """examples:
+  vi2en glossary list "Bí thư"                 entries whose Vietnamese or English contains the text
+  vi2en glossary add "Sở Ngoại vụ" "Department of Foreign Affairs" --domain provincial --kind body
+  vi2en glossary remove "Sở Ngoại vụ" --domain provincial
+  vi2en glossary check                          lint every file; exit 1 on any error
+  vi2en glossary export glossary.tbx            TBX-Basic for CAT tools (also .tsv, .csv)
+  vi2en glossary import from-cat-tool.tbx       merge entries back (same term, kind and start date: updated)
+  vi2en glossary suggest ../shared/articles/*.txt --top 20""",
 }
 
 
@@ -96,6 +104,179 @@ def cmd_segment(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # `vi2en segment … | head`: the reader has seen enough
         sys.stdout = open(os.devnull, "w")
     return 1 if failures else 0
+# ---------------------------------------------------------------- vi2en glossary
+
+
+def _glossary_folder(args: argparse.Namespace, *, may_be_new: bool = False) -> Path:
+    from vi2en.glossary import PROJECT_GLOSSARY, GlossaryError
+
+    folder = Path(args.glossary) if args.glossary else PROJECT_GLOSSARY
+    if not may_be_new and not folder.is_dir():
+        raise GlossaryError(f"{folder}: no glossary folder there")
+    return folder
+
+
+def _read_glossary(args: argparse.Namespace):
+    """The glossary files; rows that cannot be read are an error here, not silently left out."""
+    from vi2en.glossary import GlossaryError, read_folder
+
+    folder = _glossary_folder(args)
+    files, problems, _ = read_folder(folder)
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        raise GlossaryError(f"{folder / errors[0].file}:{errors[0].line}: {errors[0].message} (run `vi2en glossary check`)")
+    return files
+
+
+def _format(path: str, given: str | None) -> str:
+    fmt = given or Path(path).suffix.lower().lstrip(".")
+    if fmt not in ("tsv", "csv", "tbx"):
+        raise ValueError(f"{path}: say --format tsv, csv or tbx (the file name does not tell)")
+    return fmt
+
+
+def cmd_glossary(args: argparse.Namespace) -> int:
+    from vi2en.glossary import GlossaryError
+
+    try:
+        return args.glossary_func(args)
+    except (GlossaryError, ValueError) as e:
+        _fail(str(e))
+        return 1
+
+
+def cmd_glossary_list(args: argparse.Namespace) -> int:
+    files = _read_glossary(args)
+    needle = (args.filter or "").casefold()
+    shown = 0
+    for name, entries in files.items():
+        if args.domain and name != f"{args.domain}.tsv":
+            continue
+        for e in entries:
+            if needle and needle not in e.vi.casefold() and needle not in e.en.casefold():
+                continue
+            if (args.kind and e.kind != args.kind) or (args.on and not e.valid_on(args.on)):
+                continue
+            period = f"  [{e.valid_from or '…'} – {e.valid_until or '…'}]" if e.valid_from or e.valid_until else ""
+            print(f"{e.where}\t{e.vi}\t→ {e.en}\t({e.kind}{', fills {' + e.slot + '}' if e.slot else ''}){period}")
+            shown += 1
+    print(f"{shown} entries", file=sys.stderr)
+    return 0
+
+
+def cmd_glossary_add(args: argparse.Namespace) -> int:
+    from vi2en.glossary import Entry
+    from vi2en.glossary_edit import add_entry
+
+    entry = Entry(args.vi.strip(), args.en.strip(), args.kind, args.slot or "", args.note or "", args.source or "", args.valid_from or "", args.valid_until or "")
+    added = add_entry(_glossary_folder(args, may_be_new=True), args.domain, entry, replace_existing=args.replace)
+    print(f"added to {added.file}: {added.vi} → {added.en}")
+    return 0
+
+
+def cmd_glossary_remove(args: argparse.Namespace) -> int:
+    from vi2en.glossary_edit import remove_entries
+
+    for e in remove_entries(_glossary_folder(args), args.vi, domain=args.domain, valid_from=args.valid_from):
+        print(f"removed {e.where}: {e.vi} → {e.en}")
+    return 0
+
+
+def cmd_glossary_check(args: argparse.Namespace) -> int:
+    from vi2en.glossary_edit import check_folder
+
+    started = time.perf_counter()
+    problems, count = check_folder(_glossary_folder(args))
+    for p in problems:
+        print(p)
+    errors = sum(p.level == "error" for p in problems)
+    print(f"{count} entries checked in {time.perf_counter() - started:.2f} s: {errors} errors, {len(problems) - errors} warnings", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_glossary_import(args: argparse.Namespace) -> int:
+    from vi2en.glossary_edit import import_entries, read_import
+
+    rows = read_import(Path(args.file), _format(args.file, args.format), args.domain)
+    added, updated = import_entries(_glossary_folder(args, may_be_new=True), rows)
+    print(f"{args.file}: {len(rows)} entries read, {added} added, {updated} updated, {len(rows) - added - updated} unchanged")
+    return 0
+
+
+def cmd_glossary_export(args: argparse.Namespace) -> int:
+    from vi2en.document import write_atomic
+    from vi2en.glossary_edit import export_text
+
+    files = _read_glossary(args)
+    if args.domain:
+        files = {k: v for k, v in files.items() if k == f"{args.domain}.tsv"}
+    write_atomic(Path(args.file), export_text(files, _format(args.file, args.format)))
+    print(f"{args.file}: {sum(len(v) for v in files.values())} entries from {len(files)} files")
+    return 0
+
+
+def cmd_glossary_suggest(args: argparse.Namespace) -> int:
+    from vi2en.glossary import Glossary
+    from vi2en.glossary_edit import suggest
+    from vi2en.read import ReadError, read_article
+
+    texts = {}
+    for path in args.articles:
+        try:
+            texts[Path(path).name] = "\n".join(text for text, _ in read_article(path).paragraphs)
+        except (ReadError, OSError) as e:
+            _fail(str(e))
+    found = suggest(texts, Glossary.load(_glossary_folder(args)), args.date)
+    for s in found[: args.top]:
+        print(f"{s.count:4d}  {s.kind:12s}  {s.text}\n      {s.context}")
+    print(f"{len(found)} candidate terms not in the glossary" + (f", {args.top} shown" if len(found) > args.top else ""), file=sys.stderr)
+    return 0 if texts else 1
+
+
+def _add_glossary_parser(sub) -> None:
+    from vi2en.glossary import KINDS
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--glossary", help="glossary folder (default: the project's glossary/)")
+    p = sub.add_parser("glossary", help="list, edit, check, import/export the terminology glossary", epilog=EXAMPLES["glossary"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(func=cmd_glossary)
+    gsub = p.add_subparsers(dest="glossary_command", required=True)
+
+    def command(name: str, func, help: str):
+        q = gsub.add_parser(name, help=help, parents=[common], epilog=EXAMPLES["glossary"], formatter_class=argparse.RawDescriptionHelpFormatter)
+        q.set_defaults(glossary_func=func)
+        return q
+
+    q = command("list", cmd_glossary_list, "show entries (optionally filtered)")
+    q.add_argument("filter", nargs="?", help="text the Vietnamese or English contains")
+    q.add_argument("--kind", choices=sorted(KINDS))
+    q.add_argument("--domain", help="one file, e.g. provincial")
+    q.add_argument("--on", metavar="DATE", help="only entries valid on this ISO date")
+    q = command("add", cmd_glossary_add, "add an entry (the file stays sorted)")
+    q.add_argument("vi")
+    q.add_argument("en")
+    q.add_argument("--domain", required=True, help="file to add to, e.g. provincial (created if new)")
+    q.add_argument("--kind", required=True, choices=sorted(KINDS))
+    q.add_argument("--slot", help="slot names this entry fills, e.g. province")
+    q.add_argument("--note")
+    q.add_argument("--source", help="where the rendering comes from, e.g. VNA")
+    q.add_argument("--valid-from", metavar="DATE")
+    q.add_argument("--valid-until", metavar="DATE")
+    q.add_argument("--replace", action="store_true", help="replace an entry with the same term, kind and start date")
+    q = command("remove", cmd_glossary_remove, "remove entries with this Vietnamese term")
+    q.add_argument("vi")
+    q.add_argument("--domain", help="only from this file")
+    q.add_argument("--valid-from", metavar="DATE", help="only the entry starting on this date")
+    command("check", cmd_glossary_check, "lint every file; exit 1 on any error")
+    for name, func, help in [("import", cmd_glossary_import, "merge entries from a TSV, CSV or TBX file"), ("export", cmd_glossary_export, "write the glossary as TSV, CSV or TBX")]:
+        q = command(name, func, help)
+        q.add_argument("file")
+        q.add_argument("--format", choices=["tsv", "csv", "tbx"], help="default: from the file name")
+        q.add_argument("--domain", help="import: file for rows without a domain column; export: only this file")
+    q = command("suggest", cmd_glossary_suggest, "candidate terms in articles that the glossary does not cover")
+    q.add_argument("articles", nargs="+", metavar="ARTICLE")
+    q.add_argument("--top", type=int, default=30, help="how many to show (default: 30)")
+    q.add_argument("--date", help="ISO date: which entries count as present (default: those in force now)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="ARTICLE", help="article files (.txt .md .html .docx), folders, globs, or - for stdin")
     p.add_argument("--ids", action="store_true", help="prefix each segment with its id and its block's kind (tab-separated)")
     p.set_defaults(func=cmd_segment)
+    _add_glossary_parser(sub)
     return parser
 
 

@@ -39,7 +39,7 @@ def build_document(path: str | Path) -> Document:
 
 def translate_document(doc: Document, translator: Translator, glossary: Glossary, progress: Callable[[int], None] | None = None) -> Document:
     segments = doc.segments
-    prepared = [glossary.prepare(s.vi, doc.date) for s in segments]
+    prepared = [glossary.prepare(s.vi, doc.date, translator.tokenizer) for s in segments]
     # A sentence longer than the model's input is translated clause by clause, then joined.
     pieces = [clause_pieces(text, translator.model_max_tokens, translator.count_tokens) for text, _ in prepared]
     for segment, parts in zip(segments, pieces):
@@ -58,6 +58,8 @@ def translate_document(doc: Document, translator: Translator, glossary: Glossary
             segment.vi, segment.en, hyp.mean_logprob, term_flags=term_flags,
             allowed_vietnamese=[h["en"] for h in hits],
         )
+        if "term-missing" in term_flags:
+            segment.signals["terms_missing"] = [h["vi"] for h in hits if not h["found"]]
         scored.append((segment.score, segment.flags))
     doc.model = translator.describe()
     doc.glossary = {"version": glossary.version, "entries": len(glossary.entries)}

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Term accuracy of a model through the glossary, on the term test set.
+
+    scripts/term_accuracy.py --model models/compact-vi-en tests/data/terms.tsv
+
+Reports the share of glossary terms present in the sources whose glossary rendering appears
+in the final English (term accuracy), and the share rendered or flagged `term-missing`
+(must be 100%), with every miss listed. Exit 1 when a term is neither rendered nor flagged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from vi2en.glossary import PROJECT_GLOSSARY, Glossary, measure_terms, read_term_set  # noqa: E402
+from vi2en.translate import Translator, resolve_model  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("terms", type=Path, help="term test set (TSV: date, vi, terms)")
+    parser.add_argument("--model", help="model folder or name under models/ (default: the shipped compact model)")
+    parser.add_argument("--glossary", type=Path, default=PROJECT_GLOSSARY)
+    parser.add_argument("--beam", type=int, default=4)
+    parser.add_argument("--max-length", type=int, default=256)
+    parser.add_argument("--json", type=Path, help="also write the report with every miss as JSON")
+    parser.add_argument("--misses", type=int, default=20, help="misses to print (default: 20)")
+    args = parser.parse_args(argv)
+
+    glossary = Glossary.load(args.glossary)
+    rows = read_term_set(args.terms)
+    translator = Translator(resolve_model(args.model), beam_size=args.beam, max_length=args.max_length)
+    started = time.perf_counter()
+    report = measure_terms(
+        glossary,
+        lambda texts: [h.text for h in translator.translate(texts)],
+        [(r["date"] or None, r["vi"]) for r in rows],
+        translator.tokenizer,
+    )
+    mode = "placeholders <tN>" if glossary.keeps_placeholders(translator.tokenizer) else "renderings inline"
+    print(f"model {translator.name} ({mode}), glossary {glossary.version} ({len(glossary.entries)} entries), {report.sentences} sentences in {time.perf_counter() - started:.0f} s")
+    print(f"terms in the sources:  {report.terms}")
+    print(f"term accuracy:         {report.accuracy:.1%} ({report.rendered} rendered as the glossary gives them)")
+    print(f"rendered or flagged:   {report.rendered_or_flagged:.1%} ({report.flagged} flagged term-missing)")
+    for miss in report.misses[: args.misses]:
+        print(f"  miss{'' if miss['flagged'] else ' (NOT FLAGGED)'}: {miss['term']} → {miss['en']}\n        output: {miss['output']}")
+    if len(report.misses) > args.misses:
+        print(f"  ... {len(report.misses) - args.misses} more misses (--json for all)")
+    if args.json:
+        args.json.write_text(json.dumps({**report.__dict__, "accuracy": report.accuracy, "rendered_or_flagged": report.rendered_or_flagged}, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0 if report.rendered_or_flagged == 1.0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
