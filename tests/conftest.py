@@ -34,3 +34,13 @@ def tiny_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def seed_article() -> Path:
     return SEED_ARTICLE
+
+
+@pytest.fixture(scope="session")
+def translated_seed(tiny_model, seed_article, tmp_path_factory) -> Path:
+    """The seed article's aligned JSON from the tiny model; copy it before changing anything beside it."""
+    from vi2en.cli import main
+
+    out = tmp_path_factory.mktemp("seed-out")
+    assert main(["translate", str(seed_article), "--out", str(out), "--model", str(tiny_model), "--max-length", "8", "--quiet"]) == 0
+    return out / f"{seed_article.stem}.json"
