@@ -53,3 +53,14 @@ def translated_seed(tiny_model, seed_article, test_glossary, tmp_path_factory) -
     args = ["--model", str(tiny_model), "--glossary", str(test_glossary), "--max-length", "8", "--quiet"]
     assert main(["translate", str(seed_article), "--out", str(out), *args]) == 0
     return out / f"{seed_article.stem}.json"
+
+
+@pytest.fixture
+def seed_out(translated_seed, tmp_path) -> Path:
+    """An output folder of this test's own, holding a copy of the translated seed article."""
+    import shutil
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    shutil.copy(translated_seed, folder)
+    return folder

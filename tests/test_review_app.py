@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pytest
 
@@ -16,10 +15,8 @@ from vi2en.review import create_app
 
 
 @pytest.fixture
-def out(translated_seed, tmp_path):
-    folder = tmp_path / "out"
-    folder.mkdir()
-    shutil.copy(translated_seed, folder)
+def out(seed_out, translated_seed, tmp_path):
+    folder = seed_out
     newer = json.loads(translated_seed.read_text(encoding="utf-8"))
     newer["schema"] = "vi2en.aligned/2"
     (folder / "newer.json").write_text(json.dumps(newer), encoding="utf-8")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from werkzeug.serving import make_server
 
 from vi2en import document
 from vi2en.cli import main
-from vi2en.memory import Memory
+from vi2en.memory import Change, Memory
 from vi2en.review import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,11 +42,8 @@ def browser():
 
 
 @pytest.fixture
-def out(translated_seed, tmp_path):
-    folder = tmp_path / "out"
-    folder.mkdir()
-    shutil.copy(translated_seed, folder)
-    return folder
+def out(seed_out):
+    return seed_out
 
 
 def free_port() -> int:
@@ -236,4 +232,30 @@ def test_script_in_an_article_is_text_in_review_site_and_xliff(browser, tiny_mod
     assert "<script>" not in raw and "&lt;script&gt;" in raw
     source = etree.parse(str(tmp_path / "xss.xlf")).getroot().find(".//{*}unit/{*}segment/{*}source")
     assert source.text == f"Tiêu đề {XSS}"
+    page.close()
+
+
+def test_close_match_from_the_memory_is_offered_and_used(browser, out, translated_seed):
+    draft = document.load(translated_seed)
+    long = max(draft.segments, key=lambda s: len(s.vi))
+    memory = Memory(out / "vi2en-tm.sqlite", create=True)
+    memory.save(draft, [Change(long.id, long.vi, "The approved rendering.", True, 0)], "Lan")
+    # a later article with the same sentence but one year changed
+    later = document.load(translated_seed)
+    later.source_path, later.source_sha256 = "later.txt", "f" * 64
+    changed = next(s for s in later.segments if s.id == long.id)
+    changed.vi = changed.vi.replace("2023", "2024") if "2023" in changed.vi else changed.vi + " Nay."
+    document.save(later, out / "later.json")
+    page = browser.new_page()
+    with review_thread(out) as url:
+        open_article(page, url, "later", "Minh")
+        suggestion = row(page, long.id).locator(".suggestion")
+        expect(suggestion).to_have_count(1)
+        expect(suggestion).to_contain_text("The approved rendering.")
+        expect(row(page, draft.segments[0].id).locator(".suggestion")).to_have_count(0)
+        suggestion.locator("button.use").click()
+        expect(row(page, long.id).locator("textarea")).to_have_value("The approved rendering.")
+        row(page, long.id).locator("button.save").click()
+        expect(page.locator("#status")).to_have_text("Saved 1 sentence(s).")
+    assert memory.state(later).entries[long.id].en == "The approved rendering."
     page.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from lxml import etree
@@ -16,11 +15,8 @@ X = f"{{{NS}}}"
 
 
 @pytest.fixture
-def out(translated_seed, tmp_path):
-    folder = tmp_path / "out"
-    folder.mkdir()
-    shutil.copy(translated_seed, folder)
-    return folder
+def out(seed_out):
+    return seed_out
 
 
 def export(json_path, xlf):
