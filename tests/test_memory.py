@@ -123,3 +123,13 @@ def test_translate_with_a_corrupt_memory_fails_before_writing(seed_article, tiny
     code = main(["translate", str(seed_article), "--out", str(tmp_path / "out"), "--model", str(tiny_model), "--quiet", "--tm", str(bad)])
     assert code == 2 and f"{bad}: translation memory unreadable" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_merged_rechecks_glossary_terms_against_the_editors_english(tmp_path):
+    memory = Memory(tmp_path / "tm.sqlite", create=True)
+    doc = make_doc(sentences=("Ban Bí thư họp.", "Hai câu."))
+    for segment in doc.segments:
+        segment.terms = [{"vi": "Ban Bí thư", "en": "Secretariat", "found": False}]
+    memory.save(doc, [Change("p1.s1", "Ban Bí thư họp.", "The secretariat met.", False, 0)], "lan")
+    merged, _ = memory.merged(doc)
+    assert [s.terms[0]["found"] for s in merged.segments] == [True, False]

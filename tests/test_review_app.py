@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +99,20 @@ def test_review_refuses_a_corrupt_database_and_leaves_it(out, tmp_path, capsys):
     assert bad.read_bytes() == before
     assert main(["review", str(tmp_path / "nowhere")]) == 2
     assert "nowhere: no such folder" in capsys.readouterr().err
+
+
+def test_a_server_killed_during_a_save_keeps_all_or_nothing(out, translated_seed):
+    """SIGKILL right after an approve-all request is sent: the memory holds every change or none, and is intact."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "vi2en", "review", str(out), "--port", "0"], stdout=subprocess.PIPE, text=True, env=env)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)/", proc.stdout.readline()).group(1))
+    doc = document.load(translated_seed)
+    body = json.dumps({"editor": "lan", "changes": [{"id": s.id, "en": f"en {s.id}", "version": 0, "approved": True} for s in doc.segments]}).encode()
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(f"POST /a/{translated_seed.stem}/save HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    proc.stdout.close()
+    memory = Memory(out / "vi2en-tm.sqlite")
+    assert len(memory.state(doc).entries) in (0, len(doc.segments))
+    assert sqlite3.connect(memory.path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 import time
 from pathlib import Path
@@ -133,10 +134,7 @@ def cmd_xliff(args: argparse.Namespace) -> int:
         else:
             xlf = Path(args.document)
             out_dir = Path(args.out) if args.out else xlf.parent
-            if not args.editor:
-                _fail("xliff import needs --editor NAME (recorded with every change)")
-                return 2
-            doc, changed = import_xliff(xlf, out_dir, Memory(_memory_path(args, out_dir), create=True), args.editor)
+            doc, changed = import_xliff(xlf, out_dir, Memory(_memory_path(args, out_dir), create=True), args.editor or getpass.getuser())
             print(f"{xlf} → {doc.stem}: {changed} of {len(doc.segments)} segments changed")
     except (document.DocumentError, TMError, XliffError) as e:
         _fail(str(e))
@@ -202,7 +200,7 @@ def add_review_parsers(sub) -> None:
     p.add_argument("-o", "--output", help="export: the .xlf to write (default: beside the JSON)")
     p.add_argument("--out", help="import: the folder of the aligned documents (default: the .xlf's folder)")
     p.add_argument("--db", help="translation memory file (default: vi2en-tm.sqlite in the documents' folder)")
-    p.add_argument("--editor", help="import: who reviewed the file, recorded with every change")
+    p.add_argument("--editor", help="import: who reviewed the file, recorded with every change (default: your login name)")
     p.set_defaults(func=cmd_xliff)
 
     p = add("tm", "export the approved sentence pairs of the translation memory")

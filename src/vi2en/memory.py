@@ -177,6 +177,8 @@ class Memory:
             entry = state.entries.get(segment.id)
             if entry and entry.vi == segment.vi:
                 segment.en = entry.en
+                for term in segment.terms:  # the glossary check of the draft, redone for the editor's English
+                    term["found"] = term["en"].casefold() in entry.en.casefold()
         return doc, state
 
     def state(self, doc: Document) -> ArticleState:
