@@ -61,6 +61,8 @@ def test_bad_saves_are_refused_with_a_reason(client, translated_seed, out):
     assert response.status_code == 400 and "editor name" in response.json["error"]
     response = client.post(url, json={"editor": "lan", "changes": [{"id": "p99.s9", "en": "x", "version": 0}]})
     assert response.status_code == 400 and "p99.s9" in response.json["error"]
+    for body in ([1, 2], {"editor": "lan", "changes": ["p1.s1"]}, {"editor": "lan", "changes": {"p1.s1": "x"}}):
+        assert client.post(url, json=body).status_code == 400
     assert Memory(out / "vi2en-tm.sqlite").state(document.load(translated_seed)).entries == {}
 
 

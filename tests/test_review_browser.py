@@ -149,6 +149,10 @@ def test_translate_review_approve_reuse_publish_on_the_seed_article(browser, out
     expect(page.locator("footer")).to_contain_text("approved by Lan")
     page.click("a[href$='.bilingual.html']")
     expect(row(page, flagged[0]).locator("td[lang=en]")).to_have_text(edit)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: no sideways scrolling on either page
+    for name in (f"{stem}.html", f"{stem}.bilingual.html"):
+        page.goto((site / name).as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
     page.close()
 
 

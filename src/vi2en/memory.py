@@ -109,7 +109,10 @@ class ArticleState:
     entries: dict[str, Entry] = field(default_factory=dict)
 
     def approved(self, doc: Document) -> bool:
-        return bool(doc.segments) and all(self.is_approved(s.id, s.vi) for s in doc.segments)
+        return bool(doc.segments) and self.approved_count(doc) == len(doc.segments)
+
+    def approved_count(self, doc: Document) -> int:
+        return sum(self.is_approved(s.id, s.vi) for s in doc.segments)
 
     def is_approved(self, segment_id: str, vi: str) -> bool:
         entry = self.entries.get(segment_id)

@@ -49,7 +49,7 @@ def collect(out_dir: Path, memory: Memory, drafts: bool) -> tuple[list[Article],
         if approved or drafts:
             articles.append(Article(path.stem, merged, state, draft=not approved))
         else:
-            done = sum(state.is_approved(s.id, s.vi) for s in doc.segments)
+            done = state.approved_count(doc)
             left_out.append(f"{path}: not approved ({done} of {len(doc.segments)} sentences); --drafts publishes it as a draft")
     articles.sort(key=lambda a: (a.doc.date or "", a.name), reverse=True)
     return articles, left_out

@@ -22,6 +22,13 @@ def is_flagged(segment) -> bool:
     return bool(segment.flags) or (segment.score is not None and segment.score < LOW_SCORE)
 
 
+def shown(segment, flag: str) -> bool:
+    """The page's filter: "" shows all, "any" the flagged sentences, a flag name those raising it."""
+    if flag == "any":
+        return is_flagged(segment)
+    return not flag or flag in segment.flags
+
+
 def scan(out_dir: Path) -> list[tuple[Path, Document | None, str | None]]:
     """Every aligned JSON in the folder, loaded, or with the error that keeps it out of review."""
     found = []
@@ -64,10 +71,10 @@ def create_app(out_dir: Path, memory: Memory, editor: str = "") -> Flask:
     def index():
         articles = []
         for path, doc, error in scan(out_dir):
-            state = memory.state(doc) if doc else None
-            approved = sum(state.is_approved(s.id, s.vi) for s in doc.segments) if doc else 0
+            approved = memory.state(doc).approved_count(doc) if doc else 0
             articles.append({"path": path, "doc": doc, "error": error, "approved": approved})
-        articles.sort(key=lambda a: (a["doc"] is not None, a["doc"].date or "" if a["doc"] else ""), reverse=True)  # newest first, unreadable last
+        readable = sorted((a for a in articles if a["doc"]), key=lambda a: a["doc"].date or "", reverse=True)
+        articles = readable + [a for a in articles if not a["doc"]]  # newest first, unreadable ones last
         return render_template("review/index.html", articles=articles, out_dir=out_dir, db=memory.path)
 
     @app.get("/a/<name>")
@@ -80,7 +87,7 @@ def create_app(out_dir: Path, memory: Memory, editor: str = "") -> Flask:
         rows = []
         for block in merged.blocks:
             for n, segment in enumerate(block.segments):
-                if flag == "any" and not is_flagged(segment) or flag not in ("", "any") and flag not in segment.flags:
+                if not shown(segment, flag):
                     continue
                 entry = state.entries.get(segment.id)
                 rows.append({
@@ -94,7 +101,7 @@ def create_app(out_dir: Path, memory: Memory, editor: str = "") -> Flask:
         return render_template(
             "review/article.html", doc=merged, name=name, rows=rows, flag=flag, flagged_first=flagged_first,
             all_flags=all_flags, suggestions=memory.suggestions(draft), editor=editor,
-            approved=sum(state.is_approved(s.id, s.vi) for s in draft.segments), low_score=LOW_SCORE,
+            approved=state.approved_count(draft), low_score=LOW_SCORE,
         )
 
     @app.post("/a/<name>/save")
@@ -102,14 +109,16 @@ def create_app(out_dir: Path, memory: Memory, editor: str = "") -> Flask:
         if not request.is_json:
             abort(415, "send JSON")
         doc = load_article(out_dir, name)
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("changes"), list):
+            abort(400, 'expected {"editor": NAME, "changes": [{"id", "en", "version", "approved"}]}')
         who = str(body.get("editor") or editor).strip()
         if not who:
             abort(400, "give your editor name before saving")
         segments = {s.id: s for s in doc.segments}
         changes = []
-        for item in body.get("changes") or []:
-            segment = segments.get(item.get("id"))
+        for item in body["changes"]:
+            segment = segments.get(item.get("id")) if isinstance(item, dict) else None
             if segment is None or not isinstance(item.get("en"), str) or not isinstance(item.get("version"), int):
                 abort(400, f"bad change {item!r}: needs the id of a segment of {name}, en and version")
             changes.append(Change(segment.id, segment.vi, item["en"], bool(item.get("approved")), item["version"], draft=segment.en))
@@ -120,6 +129,7 @@ def create_app(out_dir: Path, memory: Memory, editor: str = "") -> Flask:
                  "theirs": vars(c.theirs) if c.theirs else None} for c in conflicts
             ]), 409
         state = memory.state(doc)
-        return jsonify(entries={c.segment_id: vars(state.entries[c.segment_id]) for c in changes})
+        return jsonify(entries={c.segment_id: vars(state.entries[c.segment_id]) for c in changes},
+                       approved=state.approved_count(doc))
 
     return app
