@@ -68,7 +68,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
             with tqdm(total=total, unit="sent", desc=Path(path).name, disable=args.quiet or total <= 5, file=sys.stderr, leave=False) as bar:
                 pipeline.translate_document(doc, translator, glossary, bar.update, memory=memory)
             outputs = pipeline.write_outputs(doc, Path(args.out))
-        except (ReadError, DocumentError, OSError) as e:
+        except (ReadError, DocumentError, TMError, OSError) as e:
             failures += 1
             _fail(str(e))
             continue

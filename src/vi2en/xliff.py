@@ -98,9 +98,8 @@ def parse(path: Path) -> tuple[str, list[Unit]]:
     return files[0].get("original", ""), units
 
 
-def read_changes(path: Path, doc: Document, memory: Memory) -> list[Change]:
-    """The changes the file makes to the document's review, after checking every unit against it."""
-    file_original, units = parse(path)
+def read_changes(path: Path, file_original: str, units: list[Unit], doc: Document, memory: Memory) -> list[Change]:
+    """The changes the parsed file makes to the document's review, after checking every unit against it."""
     merged, state = memory.merged(doc)
     segments = {s.id: s for s in merged.segments}
     problems = []
@@ -138,7 +137,7 @@ def read_changes(path: Path, doc: Document, memory: Memory) -> list[Change]:
 
 def import_xliff(path: Path, out_dir: Path, memory: Memory, editor: str) -> tuple[Document, int]:
     """Apply an XLIFF file to the review of `out_dir/<stem>.json` in one transaction; returns the number of segments changed."""
-    file_original, _ = parse(path)
+    file_original, units = parse(path)
     stem = file_original.split("#", 1)[0].removesuffix(".json")
     if not stem or "/" in stem or "\\" in stem or stem.startswith("."):
         raise XliffError(path, [f"original {file_original!r} does not name a vi2en document"])
@@ -146,7 +145,7 @@ def import_xliff(path: Path, out_dir: Path, memory: Memory, editor: str) -> tupl
         doc = document.load(Path(out_dir) / f"{stem}.json")
     except document.DocumentError as e:
         raise XliffError(path, [str(e)]) from None
-    changes = read_changes(path, doc, memory)
+    changes = read_changes(path, file_original, units, doc, memory)
     conflicts = memory.save(doc, changes, editor, via=f"xliff:{Path(path).name}")
     if conflicts:
         raise XliffError(path, [f"unit {c.yours.segment_id}: changed in review while importing" for c in conflicts])
