@@ -34,3 +34,33 @@ def tiny_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def seed_article() -> Path:
     return SEED_ARTICLE
+
+
+@pytest.fixture(scope="session")
+def test_glossary(tmp_path_factory) -> Path:
+    """Two real entries (from ../shared/reference/official-titles.md), so pages have terms to highlight."""
+    folder = tmp_path_factory.mktemp("glossary")
+    (folder / "titles.tsv").write_text("vi\ten\tkind\nBan Bí thư\tSecretariat\tbody\nTỉnh ủy\tProvincial Party Committee\tbody\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def translated_seed(tiny_model, seed_article, test_glossary, tmp_path_factory) -> Path:
+    """The seed article's aligned JSON from the tiny model; copy it before changing anything beside it."""
+    from vi2en.cli import main
+
+    out = tmp_path_factory.mktemp("seed-out")
+    args = ["--model", str(tiny_model), "--glossary", str(test_glossary), "--max-length", "8", "--quiet"]
+    assert main(["translate", str(seed_article), "--out", str(out), *args]) == 0
+    return out / f"{seed_article.stem}.json"
+
+
+@pytest.fixture
+def seed_out(translated_seed, tmp_path) -> Path:
+    """An output folder of this test's own, holding a copy of the translated seed article."""
+    import shutil
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    shutil.copy(translated_seed, folder)
+    return folder

@@ -35,5 +35,10 @@ def highlight(text: str, terms: list[str]) -> Markup:
 _env.filters["highlight"] = highlight
 
 
+def render(template: str, **context) -> str:
+    """Any page under templates/, with article text escaped and `highlight` available."""
+    return _env.get_template(template).render(low_score=LOW_SCORE, **context)
+
+
 def render_html(doc: Document) -> str:
-    return _env.get_template("aligned.html").render(doc=doc, low_score=LOW_SCORE)
+    return render("aligned.html", doc=doc)

@@ -10,6 +10,7 @@ from typing import Callable
 from vi2en import document, html, tmx
 from vi2en.document import Document
 from vi2en.glossary import Glossary
+from vi2en.memory import Memory
 from vi2en.read import read_article
 from vi2en.score import score_segment, summarize
 from vi2en.segment import clause_pieces, segment_block
@@ -37,11 +38,40 @@ def build_document(path: str | Path) -> Document:
     return Document(source_path=article.path, source_sha256=article.sha256, blocks=blocks, date=article_date(blocks))
 
 
-def translate_document(doc: Document, translator: Translator, glossary: Glossary, progress: Callable[[int], None] | None = None) -> Document:
+def translate_document(doc: Document, translator: Translator, glossary: Glossary, progress: Callable[[int], None] | None = None, memory: Memory | None = None) -> Document:
+    """Translate every segment; one whose sentence an editor already approved reuses that English (origin "tm")."""
     segments = doc.segments
+    approved = memory.exact([s.vi for s in segments]) if memory else {}
     prepared = [glossary.prepare(s.vi, doc.date, translator.tokenizer) for s in segments]
-    # A sentence longer than the model's input is translated clause by clause, then joined.
-    pieces = [clause_pieces(text, translator.model_max_tokens, translator.count_tokens) for text, _ in prepared]
+    for_model = [i for i, s in enumerate(segments) if s.vi not in approved]
+    hypotheses = dict(zip(for_model, _translate_in_pieces(translator, [segments[i] for i in for_model], [prepared[i][0] for i in for_model], progress)))
+    if progress and len(for_model) < len(segments):
+        progress(len(segments) - len(for_model))
+    scored = []
+    for i, (segment, (_, hits)) in enumerate(zip(segments, prepared)):
+        reused = i not in hypotheses
+        segment.en, term_flags = glossary.restore(approved[segment.vi] if reused else hypotheses[i].text, hits)
+        segment.terms = hits
+        if reused:  # a person approved this English: no model ran, so there is nothing to estimate
+            segment.origin, segment.score, segment.flags, segment.signals = "tm", 100.0, [], {}
+        else:
+            segment.score, segment.flags, segment.signals = score_segment(
+                segment.vi, segment.en, hypotheses[i].mean_logprob, term_flags=term_flags,
+                allowed_vietnamese=[h["en"] for h in hits],
+            )
+            if "term-missing" in term_flags:
+                segment.signals["terms_missing"] = [h["vi"] for h in hits if not h["found"]]
+        scored.append((segment.score, segment.flags))
+    doc.model = translator.describe()
+    doc.glossary = {"version": glossary.version, "entries": len(glossary.entries)}
+    doc.created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    doc.summary = summarize(scored)
+    return doc
+
+
+def _translate_in_pieces(translator: Translator, segments: list, texts: list[str], progress: Callable[[int], None] | None) -> list[Hypothesis]:
+    """A sentence longer than the model's input is translated clause by clause, then joined."""
+    pieces = [clause_pieces(text, translator.model_max_tokens, translator.count_tokens) for text in texts]
     for segment, parts in zip(segments, pieces):
         segment.pieces = parts if len(parts) > 1 else []
     flat = translator.translate([p for parts in pieces for p in parts], _per_segment(progress, len(segments), sum(map(len, pieces))))
@@ -50,22 +80,7 @@ def translate_document(doc: Document, translator: Translator, glossary: Glossary
         done = flat[start : start + len(parts)]
         hypotheses.append(Hypothesis(" ".join(h.text for h in done), [lp for h in done for lp in h.token_logprobs]))
         start += len(parts)
-    scored = []
-    for segment, (_, hits), hyp in zip(segments, prepared, hypotheses):
-        segment.en, term_flags = glossary.restore(hyp.text, hits)
-        segment.terms = hits
-        segment.score, segment.flags, segment.signals = score_segment(
-            segment.vi, segment.en, hyp.mean_logprob, term_flags=term_flags,
-            allowed_vietnamese=[h["en"] for h in hits],
-        )
-        if "term-missing" in term_flags:
-            segment.signals["terms_missing"] = [h["vi"] for h in hits if not h["found"]]
-        scored.append((segment.score, segment.flags))
-    doc.model = translator.describe()
-    doc.glossary = {"version": glossary.version, "entries": len(glossary.entries)}
-    doc.created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-    doc.summary = summarize(scored)
-    return doc
+    return hypotheses
 
 
 def _per_segment(progress: Callable[[int], None] | None, segments: int, pieces: int) -> Callable[[int], None] | None:
