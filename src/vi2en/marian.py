@@ -75,8 +75,11 @@ def write_tokenizer_files(spm_model: Path, out_dir: Path, *, max_length: int = 2
     return vocab
 
 
-def new_marian_model(vocab_size: int, *, d_model: int = 256, layers: int = 3, heads: int = 4, ffn: int = 1024, max_length: int = 256, seed: int = 0):
-    """A randomly initialised MarianMTModel whose ids match `write_tokenizer_files`."""
+def new_marian_model(vocab_size: int, *, d_model: int = 256, layers: int = 3, decoder_layers: int | None = None, heads: int = 4, ffn: int = 1024, max_length: int = 256, seed: int = 0):
+    """A randomly initialised MarianMTModel whose ids match `write_tokenizer_files`.
+
+    `layers` is the encoder depth and, unless `decoder_layers` is given, the decoder's too
+    (a deep encoder with a shallow decoder decodes faster at nearly the same quality)."""
     import torch
     from transformers import MarianConfig, MarianMTModel
 
@@ -87,7 +90,7 @@ def new_marian_model(vocab_size: int, *, d_model: int = 256, layers: int = 3, he
         decoder_vocab_size=vocab_size,
         d_model=d_model,
         encoder_layers=layers,
-        decoder_layers=layers,
+        decoder_layers=decoder_layers or layers,
         encoder_attention_heads=heads,
         decoder_attention_heads=heads,
         encoder_ffn_dim=ffn,

@@ -1,0 +1,125 @@
+"""Score translations against references, and check how well quality estimates find the bad ones.
+
+All metrics are sacreBLEU's with its default tokenisation, on detokenised text, and each corpus
+score comes with its signature so a number can be reproduced and compared with published ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from sacrebleu.metrics import BLEU, CHRF, TER
+
+
+def _check_lengths(hypotheses: Sequence[str], references: Sequence[str]) -> None:
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references")
+    if not references:
+        raise ValueError("nothing to score")
+
+
+def corpus_scores(hypotheses: Sequence[str], references: Sequence[str]) -> dict:
+    """Corpus BLEU, chrF++ (word_order=2) and TER, each with its sacreBLEU signature."""
+    _check_lengths(hypotheses, references)
+    refs = [list(references)]
+    scores = {}
+    for name, metric in (("bleu", BLEU()), ("chrf++", CHRF(word_order=2)), ("ter", TER())):
+        result = metric.corpus_score(list(hypotheses), refs)
+        scores[name] = {"score": round(result.score, 2), "signature": str(metric.get_signature())}
+    return scores
+
+
+def sentence_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> list[float]:
+    """chrF++ of every segment on its own."""
+    _check_lengths(hypotheses, references)
+    metric = CHRF(word_order=2)
+    return [metric.sentence_score(h, [r]).score for h, r in zip(hypotheses, references)]
+
+
+def pearson(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Pearson correlation; NaN when either side is constant (no linear relation is defined)."""
+    n = len(xs)
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    cov = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys))
+    var_x = sum((x - mean_x) ** 2 for x in xs)
+    var_y = sum((y - mean_y) ** 2 for y in ys)
+    if var_x == 0 or var_y == 0:
+        return math.nan
+    return cov / math.sqrt(var_x * var_y)
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    """1-based ranks, ties sharing their average rank (as Spearman's rho requires)."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for k in range(start, end + 1):
+            ranks[order[k]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
+    return pearson(_ranks(xs), _ranks(ys))
+
+
+def worst_flagged(segment_chrf: Sequence[float], flags: Sequence[bool], fraction: float = 0.1) -> dict:
+    """How many of the worst `fraction` segments (lowest sentence chrF++) were flagged."""
+    if len(flags) != len(segment_chrf):
+        raise ValueError(f"{len(flags)} flags for {len(segment_chrf)} segments")
+    worst_count = max(1, round(len(segment_chrf) * fraction))
+    worst = sorted(range(len(segment_chrf)), key=lambda i: segment_chrf[i])[:worst_count]
+    flagged = sum(1 for i in worst if flags[i])
+    return {"worst": worst_count, "flagged": flagged, "recall": round(flagged / worst_count, 4), "flagged_total": sum(map(bool, flags))}
+
+
+def evaluate(
+    hypotheses: Sequence[str],
+    references: Sequence[str],
+    quality: Sequence[float] | None = None,
+    flags: Sequence[bool] | None = None,
+) -> dict:
+    """Corpus scores, per-segment chrF++, and (when given) how quality scores and flags track it."""
+    segment_chrf = sentence_chrf(hypotheses, references)
+    report = {"segments": len(references), "corpus": corpus_scores(hypotheses, references), "sentence_chrf++": [round(s, 2) for s in segment_chrf]}
+    if quality is not None:
+        if len(quality) != len(segment_chrf):
+            raise ValueError(f"{len(quality)} quality scores for {len(segment_chrf)} segments")
+        report["quality_correlation"] = {"pearson": pearson(quality, segment_chrf), "spearman": spearman(quality, segment_chrf)}
+    if flags is not None:
+        report["worst_10pct_flagged"] = worst_flagged(segment_chrf, flags)
+    return report
+
+
+def write_report(report: dict, path: Path) -> None:
+    """Write JSON next to `path` first and rename it into place, so a reader never sees half a report."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            # NaN is not JSON: a constant quality score has no correlation, written as null.
+            json.dump(_nan_to_none(report), f, ensure_ascii=False, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _nan_to_none(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nan_to_none(v) for v in value]
+    return value
