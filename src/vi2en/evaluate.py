@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 from sacrebleu.metrics import BLEU, CHRF, TER
+
+from vi2en.document import write_atomic
 
 
 def _check_lengths(hypotheses: Sequence[str], references: Sequence[str]) -> None:
@@ -101,18 +101,8 @@ def evaluate(
 
 
 def write_report(report: dict, path: Path) -> None:
-    """Write JSON next to `path` first and rename it into place, so a reader never sees half a report."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            # NaN is not JSON: a constant quality score has no correlation, written as null.
-            json.dump(_nan_to_none(report), f, ensure_ascii=False, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write the report atomically; NaN is not JSON, so an undefined correlation is written as null."""
+    write_atomic(Path(path), json.dumps(_nan_to_none(report), ensure_ascii=False, indent=1) + "\n")
 
 
 def _nan_to_none(value):

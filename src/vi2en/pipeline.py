@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from vi2en import document, html, tmx
-from vi2en.document import Document
+from vi2en.document import Block, Document, Segment
 from vi2en.glossary import Glossary
 from vi2en.memory import Memory
 from vi2en.read import read_article
@@ -36,6 +36,12 @@ def build_document(path: str | Path) -> Document:
         if block.translated:
             block.segments = segment_block(block)
     return Document(source_path=article.path, source_sha256=article.sha256, blocks=blocks, date=article_date(blocks))
+
+
+def document_from_lines(lines: list[str], source_path: str) -> Document:
+    """One segment per line, unsplit: for line-aligned test sets, whose alignment must be kept."""
+    blocks = [Block(id=f"p{i}", kind="paragraph", text=line, segments=[Segment(id=f"p{i}.s1", vi=line)]) for i, line in enumerate(lines, start=1)]
+    return Document(source_path=source_path, source_sha256="", blocks=blocks)
 
 
 def translate_document(doc: Document, translator: Translator, glossary: Glossary, progress: Callable[[int], None] | None = None, memory: Memory | None = None) -> Document:
