@@ -175,6 +175,9 @@ def test_segment_command_reads_every_format_and_reports_bad_files(tmp_path, caps
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("Tiêu đề\n\nMột. Hai.\n".encode("utf-8"))))
     assert main(["segment", "-"]) == 0
     assert capsys.readouterr().out == "Tiêu đề\n\nMột.\nHai.\n"
+    (tmp_path / "empty").mkdir()
+    assert main(["segment", str(tmp_path / "empty")]) == 1
+    assert capsys.readouterr().err == f"vi2en: no articles found in {tmp_path / 'empty'}\n"
 
 
 def test_eval_script_scores_boundaries_and_counts_reviewed_splits(tmp_path):

@@ -102,6 +102,9 @@ def cmd_segment(args: argparse.Namespace) -> int:
     from vi2en.read import ReadError
 
     inputs = pipeline.expand_inputs(args.inputs)
+    if not inputs:
+        _fail("no articles found in " + ", ".join(args.inputs))
+        return 1
     failures = 0
     try:
         for n, path in enumerate(inputs):
@@ -112,7 +115,8 @@ def cmd_segment(args: argparse.Namespace) -> int:
                 _fail(str(e))
                 continue
             if len(inputs) > 1:
-                print(f"{'' if n == 0 else chr(10)}==> {path} <==")
+                separator = "\n" if n else ""
+                print(f"{separator}==> {path} <==")
             blocks = [b for b in doc.blocks if b.segments]
             for i, block in enumerate(blocks):
                 for seg in block.segments:

@@ -36,7 +36,7 @@ class Segment:
 @dataclass
 class Block:
     id: str  # "t1" title, "p3" paragraph, ...
-    kind: str  # title, dateline, byline, lead, paragraph, caption, quote, list_item, source, boilerplate
+    kind: str  # title, heading, dateline, byline, lead, paragraph, caption, quote, list_item, source, boilerplate
     text: str
     segments: list[Segment] = field(default_factory=list)
 
