@@ -41,7 +41,8 @@ def test_index_shows_unreadable_articles_and_serves_the_others(client, translate
     page = client.get("/").get_data(as_text=True)
     assert "newer.json: schema vi2en.aligned/2 is not supported by this version" in page
     assert "broken.json: not a vi2en JSON document" in page
-    assert f'href="/a/{translated_seed.stem}"' in page and "0 of 37" in page
+    total = len(document.load(translated_seed).segments)
+    assert f'href="/a/{translated_seed.stem}"' in page and f"0 of {total}" in page
     response = client.get("/a/newer")
     assert response.status_code == 422 and "schema vi2en.aligned/2 is not supported" in response.get_data(as_text=True)
     assert client.get(f"/a/{translated_seed.stem}").status_code == 200

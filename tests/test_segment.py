@@ -120,12 +120,14 @@ def test_translate_document_translates_long_sentences_by_pieces(tiny_model, tmp_
                      "trực tiếp, sâu sát và linh hoạt; lãnh đạo, chỉ đạo cấp ủy, chính quyền chủ động thực hiện nhiệm vụ.")
     article.write_text(f"Tiêu đề\n\n{long_sentence} Câu ngắn.\n", encoding="utf-8")
     translator = Translator(tiny_model, beam_size=1, max_length=16)
+    glossary = Glossary([], "none")
     ticks = []
-    doc = translate_document(build_document(article), translator, Glossary([], "none"), ticks.append)
+    doc = translate_document(build_document(article), translator, glossary, ticks.append)
     long, short = doc.blocks[1].segments
     assert len(long.pieces) > 1 and " ".join(long.pieces) == long.vi
     assert all(translator.count_tokens(p) <= translator.model_max_tokens for p in long.pieces)
-    assert long.en == " ".join(h.text for h in translator.translate(long.pieces)) and short.pieces == []
+    joined = " ".join(h.text for h in translator.translate(long.pieces))
+    assert long.en == glossary.restore(joined, [])[0] and short.pieces == []
     assert sum(ticks) == len(doc.segments)  # progress counts segments, not pieces
     document.save(doc, tmp_path / "long.json")
     assert document.load(tmp_path / "long.json").blocks[1].segments[0].pieces == long.pieces
