@@ -16,6 +16,7 @@ from typing import Callable
 from vi2en.text import match_key
 
 CT2_FOLDER = "ct2-int8"  # where `vi2en models convert` writes a model's CTranslate2 copy
+SCORE_BATCH_TOKENS = 256  # × a 50k vocabulary × 4 bytes ≈ 50 MB of logits at a time
 
 
 class ModelError(Exception):
@@ -319,7 +320,8 @@ class CT2Translator(Translator):
         outputs = [r.hypotheses[0] for r in results]
         ended = [bool(o) and o[-1] == self.tokenizer.eos_token for o in outputs]
         outputs = [o[:-1] if e else o for o, e in zip(outputs, ended)]
-        scored = self.model.score_batch(tokens, outputs, max_input_length=0, offset=offset)
+        # scoring holds a full-vocabulary row per target token: a token budget keeps that small
+        scored = self.model.score_batch(tokens, outputs, max_input_length=0, offset=offset, max_batch_size=SCORE_BATCH_TOKENS, batch_type="tokens")
         hyps = []
         for output, score, end in zip(outputs, scored, ended):
             # scoring always adds the end token; it counts only if the search produced it
