@@ -31,8 +31,9 @@ def test_language_codes_reach_the_model(family, family_models):
 
     english_id = translator.tokenizer.convert_tokens_to_ids(english)
     option = "forced_bos_token_id" if where == "forced_bos" else "decoder_start_token_id"
-    out = translator.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5, **{option: english_id})
     position = 1 if where == "forced_bos" else 0  # after the decoder start token, or as it
+    # max_length counts words: a forced language code is one more generated token
+    out = translator.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5 + position, **{option: english_id})
     assert out[0, position] == english_id
     assert translator.translate([SENTENCE])[0].text == translator.tokenizer.decode(out[0], skip_special_tokens=True).strip()
     without = translator.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5)
@@ -164,3 +165,25 @@ def test_unsupported_and_incomplete_model_folders(tiny_model, tmp_path):
     shutil.copytree(tiny_model, no_tokenizer, ignore=shutil.ignore_patterns("*.spm", "tokenizer_config.json"))
     with pytest.raises(ModelError, match=r"no-tokenizer: no tokenizer files"):
         load_translator(no_tokenizer)
+
+
+def test_ct2_backend_asks_for_english_like_transformers(family_models, tmp_path):
+    folder = tmp_path / "nllb"
+    shutil.copytree(family_models["nllb"], folder)
+    convert(folder)
+    sentences = [SENTENCE, "Chào bạn."]
+    ct2 = CT2Translator(folder, beam_size=1, max_length=5)
+    tokens = ct2.tokenizer.convert_ids_to_tokens(ct2.encode(SENTENCE))
+    raw = ct2.model.translate_batch([tokens], target_prefix=[["eng_Latn"]], beam_size=1, max_decoding_length=6)[0].hypotheses[0]
+    assert raw[0] == "eng_Latn"
+    expected = [h.text for h in Translator(folder, beam_size=1, max_length=5).translate(sentences)]
+    assert [h.text for h in ct2.translate(sentences)] == expected  # same words, language code and length limit
+
+
+def test_convert_failure_is_one_clear_error(family_models, tmp_path):
+    folder = tmp_path / "mbart"
+    shutil.copytree(family_models["mbart"], folder)
+    # CTranslate2 4.8's converter does not read transformers 5's MBartConfig (no normalize_before)
+    with pytest.raises(ModelError, match=r"mbart: cannot convert to CTranslate2 \(.*normalize_before"):
+        convert(folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in family_models["mbart"].iterdir())  # nothing left behind

@@ -153,7 +153,7 @@ def convert(folder: Path, *, force: bool = False) -> Path:
         if target.exists():
             shutil.rmtree(target)
         (work / "out").rename(target)
-    except (ValueError, KeyError, RuntimeError, OSError) as e:
+    except Exception as e:  # the converter fails in many ways on architectures it does not know
         raise ModelError(f"{folder}: cannot convert to CTranslate2 ({str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__})") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)

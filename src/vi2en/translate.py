@@ -253,6 +253,7 @@ class Translator:
         options = {}
         if self.family.target_via == "forced_bos":
             options["forced_bos_token_id"] = self.target_token_id
+            min_new, max_new = min_new + 1, max_new + 1  # the forced language code is a generated token here
         elif self.family.target_via == "decoder_start":
             options["decoder_start_token_id"] = self.target_token_id
         with torch.inference_mode():
