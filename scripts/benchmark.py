@@ -9,11 +9,14 @@ realistic length, about 1.1 × its source, identically on both sides.
   fast:  `vi2en.translate.load_translator` as `vi2en translate` runs it (CTranslate2 int8 on CPU,
          float16 on GPU; token-budget batches of similar length; per-token log-probs), beam 4.
 
-Each side runs in its own subprocess so its peak memory (RSS) is its own. The machine's
+Both sides run at once, each in its own subprocess so its peak memory (RSS) is its own and
+both share whatever else the machine is doing. Speed is measured in CPU seconds, which other
+jobs on a shared machine do not inflate; wall seconds are shown too. The machine's
 matrix-multiply throughput is measured in the same run, to say how close the fast path gets
 to what the hardware can do.
 
   python scripts/benchmark.py --sentences 70 --threads 2
+  python scripts/benchmark.py --sentences 35 --threads 1 --batch-size 8   # a busy 2-core machine
 """
 
 from __future__ import annotations
@@ -133,7 +136,7 @@ def gemm_throughput(threads: int, device: str) -> dict:
     try:  # int8 × int8 → int32, the kind of product CTranslate2's int8 mode runs
         a8 = torch.randint(-127, 127, (rows, inner), dtype=torch.int8, device=device)
         b8 = torch.randint(-127, 127, (inner, cols), dtype=torch.int8, device=device)
-        result["int8"] = _rate(lambda: torch._int_mm(a8, b8), 2 * rows * inner * cols, device)
+        result["int8 (torch's reference kernel, not CTranslate2's)"] = _rate(lambda: torch._int_mm(a8, b8), 2 * rows * inner * cols, device)
     except (RuntimeError, AttributeError) as e:
         result["int8"] = f"not measurable here ({str(e).splitlines()[0][:80]})"
     return result
@@ -223,6 +226,8 @@ def main() -> int:
     print(f"matrix multiply ({4 * ARTICLE}×{D_MODEL} · {D_MODEL}×{FFN}, {args.threads} thread(s), per CPU second): {rates}")
     best = max(v for v in gemm.values() if isinstance(v, float))
     print(f"fast path decoder work: {achieved:.1f} GFLOP per CPU second = {100 * achieved / best:.0f}% of the best measured matrix multiply ({flops / 1e9:.0f} GFLOP for the beam search's decoder steps)")
+    floor = flops / best / 1e9 * ARTICLE / len(sentences)
+    print(f"limit: at that matrix-multiply rate an article's decoder steps alone take ≥ {floor:.1f} CPU s (≥ {floor / 2:.1f} s on 2 idle cores)")
     return 0
 
 
