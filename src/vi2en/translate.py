@@ -1,7 +1,9 @@
-"""The translation backend: a sequence-to-sequence model run with `generate()`.
+"""The translation backends: transformers (PyTorch) and CTranslate2, behind one `Translator` interface.
 
-Sentences are translated in length-sorted batches (less padding) and returned in input
-order, each with its per-token log-probabilities, which feed the quality score.
+Both translate in length-sorted batches bounded by a token budget and return hypotheses in
+input order, each with its per-token log-probabilities (they feed the quality score). Each
+model family's generation rules (language codes, forced first token, input prefix) live in
+`FAMILIES` and nowhere else.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-PROJECT_MODELS = Path(__file__).resolve().parents[2] / "models"
-DEFAULT_MODEL = "compact-vi-en"
+from vi2en.text import match_key
+
+CT2_FOLDER = "ct2-int8"  # where `vi2en models convert` writes a model's CTranslate2 copy
+SCORE_BATCH_TOKENS = 256  # × a 50k vocabulary × 4 bytes ≈ 50 MB of logits at a time
 
 
 class ModelError(Exception):
@@ -23,92 +27,245 @@ class ModelError(Exception):
 class Hypothesis:
     text: str
     token_logprobs: list[float] = field(default_factory=list)
+    parts: int = 1  # >1: the source was longer than the model's limit and was translated in this many parts
 
     @property
     def mean_logprob(self) -> float:
         return sum(self.token_logprobs) / len(self.token_logprobs) if self.token_logprobs else float("-inf")
 
 
-def resolve_model(name_or_path: str | None) -> Path:
-    """`--model` as a path or a name under models/; without one, the compact model the project ships."""
-    candidate = Path(name_or_path) if name_or_path else PROJECT_MODELS / DEFAULT_MODEL
-    if name_or_path and not candidate.exists() and (PROJECT_MODELS / name_or_path).exists():
-        candidate = PROJECT_MODELS / name_or_path
-    if not candidate.is_dir():
-        raise ModelError(f"{candidate}: no model folder there")
-    return candidate
+@dataclass(frozen=True)
+class Family:
+    """How one model family is asked for Vietnamese→English."""
+
+    name: str
+    model_type: str  # config.json "model_type"
+    tokenizer_class: str | None = None  # to tell families sharing a model_type apart
+    src_lang: str | None = None  # set on the tokenizer; it adds the source language code
+    target_token: str | None = None  # the English language code the output must start with
+    target_via: str | None = None  # "forced_bos" (first generated token) or "decoder_start"
+    input_prefix: str = ""  # prepended to every source sentence
 
 
-def check_model_folder(path: Path) -> None:
-    if not (path / "config.json").is_file():
-        raise ModelError(f"{path}: not a model folder (config.json missing)")
+FAMILIES = [
+    Family("marian", "marian"),
+    Family("nllb", "m2m_100", tokenizer_class="Nllb", src_lang="vie_Latn", target_token="eng_Latn", target_via="forced_bos"),
+    Family("m2m100", "m2m_100", tokenizer_class="M2M100", src_lang="vi", target_token="__en__", target_via="forced_bos"),
+    # vinai-translate starts decoding from en_XX itself (its model card), not from </s> en_XX as mBART-50 does
+    Family("mbart", "mbart", src_lang="vi_VN", target_token="en_XX", target_via="decoder_start"),
+    Family("t5", "t5", input_prefix="<2en> "),
+]
+
+
+def read_config(path: Path) -> dict:
     try:
-        json.loads((path / "config.json").read_text(encoding="utf-8"))
+        return json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: not a model folder (config.json missing)") from None
     except (OSError, ValueError) as e:
         raise ModelError(f"{path}: unreadable config.json ({e})") from None
+
+
+def detect_family(path: Path) -> Family:
+    model_type = read_config(path).get("model_type", "")
+    tokenizer_config = path / "tokenizer_config.json"
+    tokenizer_class = json.loads(tokenizer_config.read_text(encoding="utf-8")).get("tokenizer_class") or "" if tokenizer_config.is_file() else ""
+    for family in FAMILIES:
+        if family.model_type == model_type and (family.tokenizer_class is None or tokenizer_class.startswith(family.tokenizer_class)):
+            return family
+    supported = ", ".join(sorted({f.model_type for f in FAMILIES}))
+    raise ModelError(f"{path}: unsupported architecture {model_type or '(none)'!r} with tokenizer {tokenizer_class or '(none)'!r}; supported: {supported}")
+
+
+def check_model_folder(path: Path) -> Family:
+    family = detect_family(path)
     if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")):
         raise ModelError(f"{path}: no model weights (*.safetensors or *.bin)")
+    if not any(any(path.glob(p)) for p in ("tokenizer_config.json", "*.spm", "*.model", "tokenizer.json")):
+        raise ModelError(f"{path}: no tokenizer files (tokenizer_config.json, *.spm, *.model or tokenizer.json)")
+    return family
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    return isinstance(error, MemoryError) or "out of memory" in str(error).lower()
 
 
 class Translator:
-    """Loads a model once; `translate` can then be called for any number of documents."""
+    """The transformers backend, and the batching every backend shares.
 
-    def __init__(self, model_dir: Path, *, beam_size: int = 4, max_length: int = 256, batch_size: int = 16, device: str | None = None):
-        import torch
-        import transformers
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    Loads a model once; `translate` can then be called for any number of documents, and an
+    input seen before in the run (same text up to Unicode form and spacing) is not translated
+    again. Subclasses replace `_load` and `_generate`.
+    """
 
-        transformers.utils.logging.disable_progress_bar()
+    backend = "transformers"
 
-        check_model_folder(model_dir)
+    def __init__(self, model_dir: Path, *, beam_size: int = 4, max_length: int = 256, batch_tokens: int = 4096, batch_size: int = 64, device: str | None = None, threads: int = 0):
         self.path = Path(model_dir)
+        self.family = check_model_folder(self.path)
         self.name = self.path.name
         self.beam_size = beam_size
         self.max_length = max_length
+        self.batch_tokens = batch_tokens
         self.batch_size = batch_size
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.threads = threads
+        self.device = device or _default_device()
+        self.selected_by = ""  # how vi2en.models.choose_model chose it, recorded in describe()
+        self._cache: dict[str, Hypothesis] = {}
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-            self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path).to(self.device).eval()
-        except (OSError, ValueError, KeyError) as e:
-            raise ModelError(f"{self.path}: cannot load model ({str(e).splitlines()[0]})") from None
+            from transformers import AutoTokenizer
+            from transformers.utils import logging
+
+            logging.disable_progress_bar()
+            logging.set_verbosity_error()  # length warnings are handled here: long sources are split
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path, **({"src_lang": self.family.src_lang} if self.family.src_lang else {}))
+            self._load()
+        except (OSError, ValueError, KeyError, RuntimeError, ImportError) as e:
+            raise ModelError(f"{self.path}: cannot load model ({str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__})") from None
+        self.model_max_tokens = self._source_limit()
+        self.target_token_id = self.tokenizer.convert_tokens_to_ids(self.family.target_token) if self.family.target_token else None
+        if self.target_token_id is not None and self.target_token_id == self.tokenizer.unk_token_id:
+            raise ModelError(f"{self.path}: tokenizer has no {self.family.target_token} language code")
+
+    def _source_limit(self) -> int:
+        """The longest source the model takes: its tokenizer's limit, else its position table."""
+        limit = getattr(self.tokenizer, "model_max_length", None) or 0
+        if not 0 < limit < 100_000:  # tokenizers without a limit report 1e30
+            limit = read_config(self.path).get("max_position_embeddings") or 512
+        return limit
+
+    def _load(self) -> None:
+        import torch
+        from transformers import AutoModelForSeq2SeqLM
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path).to(self.device).eval()
         if self.model.dtype != torch.float32 and self.device == "cpu":
             self.model = self.model.float()  # float16 weights are stored for size; CPU matmuls want float32
-        self.model_max_tokens = min(self.max_length, getattr(self.tokenizer, "model_max_length", self.max_length))
 
     def describe(self) -> dict:
         """What ran, for the outputs; a model folder's `vi2en.json` adds licence and notice."""
-        info = {"name": self.name, "path": str(self.path), "backend": "transformers", "device": self.device, "beam_size": self.beam_size}
+        info = {"name": self.name, "path": str(self.path), "family": self.family.name, "backend": self.backend, "device": self.device, "beam_size": self.beam_size}
+        if self.selected_by:
+            info["selected_by"] = self.selected_by
         meta = self.path / "vi2en.json"
         if meta.is_file():
             info.update(json.loads(meta.read_text(encoding="utf-8")))
         return info
 
+    def encode(self, text: str) -> list[int]:
+        """Source token ids as the model sees them: prefix, language code and end token included."""
+        return self.tokenizer(self.family.input_prefix + text).input_ids
+
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text).input_ids)
+        return len(self.encode(text))
 
     def translate(self, sentences: list[str], progress: Callable[[int], None] | None = None) -> list[Hypothesis]:
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-        results: list[Hypothesis | None] = [None] * len(sentences)
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            for i, hyp in zip(batch, self._generate([sentences[i] for i in batch])):
+        keys = [match_key(s, fold_case=False) for s in sentences]
+        todo: dict[str, list[int]] = {}
+        for key, sentence in zip(keys, sentences):
+            if key not in self._cache and key not in todo:
+                todo[key] = self.encode(sentence)
+        if progress and len(sentences) > len(todo):
+            progress(len(sentences) - len(todo))  # repeats and sentences translated earlier in the run
+        parts = {key: self._split(ids) for key, ids in todo.items()}
+        flat = [(key, piece) for key, pieces in parts.items() for piece in pieces]
+        results: list[Hypothesis | None] = [None] * len(flat)
+        for batch in self._batches([ids for _, ids in flat]):
+            for i, hyp in zip(batch, self._generate_safely([flat[i][1] for i in batch])):
                 results[i] = hyp
             if progress:
-                progress(len(batch))
-        return results  # type: ignore[return-value]
+                progress(sum(1 for i in batch if flat[i][1] is parts[flat[i][0]][-1]))
+        position = 0
+        for key, pieces in parts.items():
+            done = results[position : position + len(pieces)]
+            position += len(pieces)
+            self._cache[key] = Hypothesis(" ".join(h.text for h in done), [lp for h in done for lp in h.token_logprobs], parts=len(pieces))
+        return [self._cache[key] for key in keys]
 
-    def _generate(self, sentences: list[str]) -> list[Hypothesis]:
+    def _split(self, ids: list[int]) -> list[list[int]]:
+        """A source too long for the model goes in parts rather than being cut short."""
+        limit = self.model_max_tokens
+        if len(ids) <= limit:
+            return [ids]
+        head, body, tail = self._frame(ids)
+        room = limit - len(head) - len(tail)
+        words = _word_starts(self.tokenizer.convert_ids_to_tokens(body))
+        pieces, start = [], 0
+        while start < len(body):
+            end = min(start + room, len(body))
+            if end < len(body):  # cut at the last word start inside the window, if any
+                end = max((w for w in words if start < w <= end), default=end)
+            pieces.append(head + body[start:end] + tail)
+            start = end
+        return pieces
+
+    def _frame(self, ids: list[int]) -> tuple[list[int], list[int], list[int]]:
+        """Split encoded ids into (special prefix, text, special suffix) — language code and end token."""
+        special = set(self.tokenizer.all_special_ids) - {self.tokenizer.unk_token_id}
+        first = next((i for i, t in enumerate(ids) if t not in special), len(ids))
+        last = next((i for i in range(len(ids) - 1, -1, -1) if ids[i] not in special), first - 1)
+        return ids[:first], ids[first : last + 1], ids[last + 1 :]
+
+    def _batches(self, sources: list[list[int]]) -> list[list[int]]:
+        """Indices grouped by similar length, each group within the token budget (padding counted)."""
+        order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+        batches: list[list[int]] = []
+        for i in order:
+            if batches and len(batches[-1]) < self.batch_size and (len(batches[-1]) + 1) * len(sources[i]) <= self.batch_tokens:
+                batches[-1].append(i)
+            else:
+                batches.append([i])
+        return batches
+
+    def _generate_safely(self, sources: list[list[int]]) -> list[Hypothesis]:
+        """On out-of-memory, halve the batch and try again; one sentence that does not fit is an error."""
+        try:
+            return self._generate(sources)
+        except (RuntimeError, MemoryError) as e:
+            if not _is_out_of_memory(e):
+                raise
+            if len(sources) == 1:
+                raise ModelError(f"{self.path}: out of memory translating one sentence of {len(sources[0])} tokens; try a smaller --max-length or --device cpu") from None
+            self._release_memory()
+            half = len(sources) // 2
+            return self._generate_safely(sources[:half]) + self._generate_safely(sources[half:])
+
+    def _release_memory(self) -> None:
         import torch
 
-        inputs = self.tokenizer(sentences, return_tensors="pt", padding=True, truncation=True, max_length=self.model_max_tokens).to(self.device)
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def _length_bounds(self, sources: list[list[int]]) -> tuple[int, int]:
+        """(min, max) new tokens for one batch; the benchmark overrides it to force output lengths."""
+        return 0, self.max_length
+
+    def _generate(self, sources: list[list[int]]) -> list[Hypothesis]:
+        import torch
+
+        pad = self.tokenizer.pad_token_id
+        width = max(len(s) for s in sources)
+        input_ids = torch.tensor([s + [pad] * (width - len(s)) for s in sources], device=self.device)
+        attention_mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sources], device=self.device)
+        min_new, max_new = self._length_bounds(sources)
+        options = {}
+        if self.family.target_via == "forced_bos":
+            options["forced_bos_token_id"] = self.target_token_id
+            min_new, max_new = min_new + 1, max_new + 1  # the forced language code is a generated token here
+        elif self.family.target_via == "decoder_start":
+            options["decoder_start_token_id"] = self.target_token_id
         with torch.inference_mode():
             out = self.model.generate(
-                **inputs,
+                input_ids=input_ids,
+                attention_mask=attention_mask,
                 num_beams=self.beam_size,
-                max_length=self.max_length,
+                max_new_tokens=max_new,
+                min_new_tokens=min_new,
                 output_scores=True,
                 return_dict_in_generate=True,
+                **options,
             )
             transition = self.model.compute_transition_scores(
                 out.sequences, out.scores, getattr(out, "beam_indices", None), normalize_logits=self.beam_size == 1
@@ -117,8 +274,82 @@ class Translator:
         special = set(self.tokenizer.all_special_ids) - {self.tokenizer.eos_token_id}
         for seq, scores in zip(out.sequences, transition):
             # sequences start with the decoder start token, which has no score
-            tokens = seq[-scores.shape[0]:].tolist()
+            tokens = seq[-scores.shape[0] :].tolist()
             logprobs = [float(s) for t, s in zip(tokens, scores.tolist()) if t not in special and s > float("-inf")]
-            text = self.tokenizer.decode(seq, skip_special_tokens=True).strip()
-            hyps.append(Hypothesis(text=text, token_logprobs=logprobs))
+            hyps.append(Hypothesis(text=self.tokenizer.decode(seq, skip_special_tokens=True).strip(), token_logprobs=logprobs))
         return hyps
+
+
+class CT2Translator(Translator):
+    """The CTranslate2 backend: int8 on CPU, float16 on GPU, from the model's `ct2-int8/` copy.
+
+    Per-token log-probabilities come from re-scoring the chosen output (`score_batch`): one
+    teacher-forced pass, far cheaper than the beam search itself.
+    """
+
+    backend = "ctranslate2"
+
+    def _load(self) -> None:
+        import ctranslate2
+
+        ct2_dir = self.path / CT2_FOLDER
+        if not (ct2_dir / "model.bin").is_file():
+            raise ModelError(f"{self.path}: no CTranslate2 copy in {CT2_FOLDER}/ (run: vi2en models convert {self.path})")
+        self.compute_type = "float16" if self.device == "cuda" else "int8"
+        self.model = ctranslate2.Translator(str(ct2_dir), device=self.device, compute_type=self.compute_type, intra_threads=self.threads)
+
+    def describe(self) -> dict:
+        return {**super().describe(), "compute_type": self.compute_type}
+
+    def _release_memory(self) -> None:
+        pass  # CTranslate2 frees its own buffers when a call fails
+
+    def _generate(self, sources: list[list[int]]) -> list[Hypothesis]:
+        tokens = [self.tokenizer.convert_ids_to_tokens(s) for s in sources]
+        prefix = [[self.family.target_token]] * len(sources) if self.family.target_token else None
+        min_new, max_new = self._length_bounds(sources)
+        offset = 1 if prefix else 0  # the language code counts as a decoding step for CTranslate2
+        results = self.model.translate_batch(
+            tokens,
+            target_prefix=prefix,
+            beam_size=self.beam_size,
+            max_decoding_length=max_new + offset,
+            min_decoding_length=min_new + offset,
+            max_input_length=0,
+            return_end_token=True,
+        )
+        outputs = [r.hypotheses[0] for r in results]
+        ended = [bool(o) and o[-1] == self.tokenizer.eos_token for o in outputs]
+        outputs = [o[:-1] if e else o for o, e in zip(outputs, ended)]
+        # scoring holds a full-vocabulary row per target token: a token budget keeps that small
+        scored = self.model.score_batch(tokens, outputs, max_input_length=0, offset=offset, max_batch_size=SCORE_BATCH_TOKENS, batch_type="tokens")
+        hyps = []
+        for output, score, end in zip(outputs, scored, ended):
+            # scoring always adds the end token; it counts only if the search produced it
+            logprobs = list(score.log_probs) if end else list(score.log_probs)[:-1]
+            ids = self.tokenizer.convert_tokens_to_ids(output)
+            hyps.append(Hypothesis(text=self.tokenizer.decode(ids, skip_special_tokens=True).strip(), token_logprobs=logprobs))
+        return hyps
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _word_starts(pieces: list[str]) -> list[int]:
+    return [i for i, p in enumerate(pieces) if p.startswith("▁")]
+
+
+def has_ct2_copy(model_dir: Path) -> bool:
+    return (Path(model_dir) / CT2_FOLDER / "model.bin").is_file()
+
+
+def load_translator(model_dir: Path, *, backend: str = "auto", **options) -> Translator:
+    """CTranslate2 when the model has a converted copy (or when asked), else transformers."""
+    if backend == "auto":
+        backend = "ctranslate2" if has_ct2_copy(model_dir) else "transformers"
+    if backend not in ("transformers", "ctranslate2"):
+        raise ModelError(f"unknown backend {backend!r}; choose auto, transformers or ctranslate2")
+    return (CT2Translator if backend == "ctranslate2" else Translator)(model_dir, **options)

@@ -1,0 +1,125 @@
+"""The registry and `vi2en models`: list, pull (no network here: the failure is real; success uses a hub double), convert, info, model choice."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from vi2en import models
+from vi2en.cli import main
+from vi2en.translate import FAMILIES, ModelError
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    monkeypatch.setenv("VI2EN_MODELS_DIR", str(folder))
+    monkeypatch.delenv("VI2EN_MODEL", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return folder
+
+
+def test_registry_lists_the_supported_models():
+    registry = models.load_registry()
+    names = [e.name for e in registry]
+    assert names == ["opus-mt-vi-en", "nllb-200-distilled-600M", "m2m100_418M", "vinai-translate-vi2en-v2", "madlad400-3b-mt", "compact-vi-en"]
+    assert {e.family for e in registry} <= {f.name for f in FAMILIES}
+    nllb = models.find_entry("nllb-200-distilled-600M", registry)
+    assert not nllb.commercial and "CC-BY-NC-4.0" in nllb.notice and nllb.architecture == "M2M100ForConditionalGeneration"
+    with pytest.raises(ModelError, match="nllb: not in the model registry"):
+        models.find_entry("nllb", registry)
+
+
+def test_list_shows_licence_size_and_installed(models_dir, tiny_model, capsys):
+    shutil.copytree(tiny_model, models_dir / "compact-vi-en")
+    assert main(["models", "list"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert len(rows) == 6
+    assert "CC-BY-NC-4.0 (NC)" in rows["nllb-200-distilled-600M"] and "2.5 GB" in rows["nllb-200-distilled-600M"]
+    assert " yes " in rows["compact-vi-en"] and " no " in rows["opus-mt-vi-en"]
+
+
+def test_pull_without_network_fails_in_one_line_and_installs_nothing(models_dir, capsys, monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    assert main(["models", "pull", "opus-mt-vi-en"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("vi2en: opus-mt-vi-en: cannot download Helsinki-NLP/opus-mt-vi-en from the Hugging Face hub")
+    assert "run the same command again to resume" in err[-1]
+    assert not models.is_installed(models_dir / "opus-mt-vi-en")
+
+
+def test_pull_records_a_non_commercial_licence_in_every_output(models_dir, family_models, seed_article, tmp_path, capsys, monkeypatch):
+    import huggingface_hub
+
+    requests = []
+
+    def hub(repo_id, *, local_dir, **options):  # the hub, serving a tiny model of the same family
+        requests.append(repo_id)
+        shutil.copytree(family_models["nllb"], local_dir, dirs_exist_ok=True)
+        return str(local_dir)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", hub)
+    assert main(["models", "pull", "nllb-200-distilled-600M"]) == 0
+    captured = capsys.readouterr()
+    assert requests == ["facebook/nllb-200-distilled-600M"]
+    assert captured.err.index("CC-BY-NC-4.0") < captured.err.index("downloading")  # shown before the download
+    record = json.loads((models_dir / "nllb-200-distilled-600M" / "vi2en.json").read_text(encoding="utf-8"))
+    assert record["licence"] == "CC-BY-NC-4.0" and record["commercial_use"] is False and "may not be used commercially" in record["notice"]
+
+    out = tmp_path / "out"
+    assert main(["translate", str(seed_article), "--out", str(out), "--model", "nllb-200-distilled-600M", "--max-length", "4", "--beam", "1"]) == 0
+    assert "may not be used commercially" in capsys.readouterr().err
+    model = json.loads((out / f"{seed_article.stem}.json").read_text(encoding="utf-8"))["model"]
+    assert model["name"] == "nllb-200-distilled-600M" and model["family"] == "nllb" and model["selected_by"] == "--model"
+    assert model["licence"] == "CC-BY-NC-4.0" and model["notice"] == record["notice"]
+
+
+def test_convert_then_info_then_translate_uses_ctranslate2(models_dir, tiny_model, seed_article, tmp_path, capsys):
+    folder = models_dir / "compact-vi-en"
+    shutil.copytree(tiny_model, folder)
+    assert main(["models", "convert", "compact-vi-en"]) == 0
+    assert (folder / "ct2-int8" / "model.bin").is_file()
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []  # no leftover work folder
+    assert main(["models", "convert", "compact-vi-en"]) == 2
+    assert "already converted (use --force to redo it)" in capsys.readouterr().err
+
+    assert main(["models", "info", str(folder)]) == 0
+    shown = dict(line.split(None, 1) for line in capsys.readouterr().out.splitlines())
+    from safetensors.torch import load_file
+
+    assert shown["architecture"] == "MarianMTModel" and shown["family"] == "marian" and shown["ct2_copy"] == "True"
+    assert int(shown["parameters"]) == sum(t.numel() for t in load_file(folder / "model.safetensors").values())
+    assert shown["vocabulary"] == str(json.loads((folder / "config.json").read_text())["vocab_size"])
+
+    out = tmp_path / "out"
+    assert main(["translate", str(seed_article), "--out", str(out), "--max-length", "4", "--quiet"]) == 0  # no --model: the registry's installed one
+    model = json.loads((out / f"{seed_article.stem}.json").read_text(encoding="utf-8"))["model"]
+    assert model["backend"] == "ctranslate2" and model["compute_type"] == "int8" and model["selected_by"] == "registry"
+
+
+def test_info_names_what_is_missing(tmp_path, tiny_model, capsys):
+    broken = tmp_path / "half-downloaded"
+    shutil.copytree(tiny_model, broken, ignore=shutil.ignore_patterns("*.safetensors"))
+    assert main(["models", "info", str(broken)]) == 2
+    assert capsys.readouterr().err.strip() == f"vi2en: {broken}: no model weights (*.safetensors or *.bin)"
+
+
+def test_model_choice_order(models_dir, tiny_model, family_models, tmp_path, monkeypatch):
+    with pytest.raises(ModelError, match="no model installed; run `vi2en models pull opus-mt-vi-en`"):
+        models.choose_model(None)
+    (models_dir / "compact-vi-en").symlink_to(tiny_model)
+    assert models.choose_model(None) == (models_dir / "compact-vi-en", "registry")
+    (models_dir / "m2m100_418M").symlink_to(family_models["m2m100"])
+    assert models.choose_model(None) == (models_dir / "m2m100_418M", "registry")  # earlier in the registry
+    config = tmp_path / "config" / "vi2en" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('model = "compact-vi-en"\n', encoding="utf-8")
+    assert models.choose_model(None) == (models_dir / "compact-vi-en", str(config))
+    monkeypatch.setenv("VI2EN_MODEL", str(family_models["t5"]))
+    assert models.choose_model(None) == (family_models["t5"], "VI2EN_MODEL")
+    assert models.choose_model("m2m100_418M") == (models_dir / "m2m100_418M", "--model")
+    with pytest.raises(ModelError, match="nowhere: no model folder there or under .* \\(from --model\\)"):
+        models.choose_model("nowhere")

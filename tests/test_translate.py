@@ -1,0 +1,189 @@
+"""The backends on tiny random models of each family: generation rules, batching, cache, bad input."""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+
+import pytest
+import torch
+
+from vi2en.models import convert
+from vi2en.translate import CT2Translator, ModelError, Translator, load_translator
+
+SENTENCE = "Tỉnh ủy Nghệ An họp báo."
+
+# What each family's model card asks for: (source language code, English code, where English is asked for)
+FAMILY_RULES = {
+    "m2m100": ("__vi__", "__en__", "forced_bos"),
+    "nllb": ("vie_Latn", "eng_Latn", "forced_bos"),
+    "mbart": ("vi_VN", "en_XX", "decoder_start"),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILY_RULES))
+def test_language_codes_reach_the_model(family, family_models):
+    source_code, english, where = FAMILY_RULES[family]
+    translator = Translator(family_models[family], beam_size=1, max_length=5)
+    ids = translator.encode(SENTENCE)
+    tokens = translator.tokenizer.convert_ids_to_tokens(ids)
+    assert tokens[0] == source_code and tokens[-1] == "</s>"
+
+    english_id = translator.tokenizer.convert_tokens_to_ids(english)
+    option = "forced_bos_token_id" if where == "forced_bos" else "decoder_start_token_id"
+    position = 1 if where == "forced_bos" else 0  # after the decoder start token, or as it
+    # max_length counts words: a forced language code is one more generated token
+    out = translator.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5 + position, **{option: english_id})
+    assert out[0, position] == english_id
+    assert translator.translate([SENTENCE])[0].text == translator.tokenizer.decode(out[0], skip_special_tokens=True).strip()
+    without = translator.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5)
+    assert without[0, position] != english_id  # so the rule is what put English there
+
+
+def test_t5_input_prefix(family_models):
+    translator = Translator(family_models["t5"], beam_size=1, max_length=4)
+    assert translator.tokenizer.convert_ids_to_tokens(translator.encode(SENTENCE))[0] == "<2en>"
+    assert translator.describe()["family"] == "t5"
+    assert translator.translate([SENTENCE])[0].token_logprobs
+
+
+def test_source_limit_comes_from_the_model_not_the_output_length(tiny_model):
+    assert Translator(tiny_model, max_length=8).model_max_tokens == 64
+
+
+def test_batched_translation_keeps_input_order(tiny_model):
+    sentences = ["Một câu ngắn.", "Đồng chí Hoàng Nghĩa Hiếu phát biểu tại buổi làm việc với các sở ngành.", "Chào bạn.", "Hôm nay trời đẹp và chúng tôi đi làm sớm."]
+    batched = Translator(tiny_model, max_length=6, batch_size=8).translate(sentences)
+    one_by_one = Translator(tiny_model, max_length=6, batch_size=1)
+    assert [h.text for h in batched] == [one_by_one.translate([s])[0].text for s in sentences]
+    assert all(h.token_logprobs and all(lp <= 0 for lp in h.token_logprobs) for h in batched)
+
+
+def _count_generate_calls(translator) -> list[int]:
+    """Spy on the model's generate (calls through): the batch size of each call."""
+    calls = []
+    real = translator.model.generate
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["input_ids"].shape[0])
+        return real(*args, **kwargs)
+
+    translator.model.generate = spy
+    return calls
+
+
+def test_identical_segments_are_translated_once_per_run(tiny_model):
+    translator = Translator(tiny_model, max_length=6)
+    calls = _count_generate_calls(translator)
+    nfd_variant = unicodedata.normalize("NFD", "Tỉnh uỷ  Nghệ An họp báo.")  # other tone placement, spacing, Unicode form
+    done = []
+    first = translator.translate([SENTENCE, "Chào bạn.", SENTENCE, nfd_variant], progress=done.append)
+    assert sum(calls) == 2 and sum(done) == 4
+    assert first[0].text == first[2].text == first[3].text
+    again = translator.translate(["Chào bạn.", SENTENCE])  # a second document in the same run
+    assert sum(calls) == 2 and [h.text for h in again] == [first[1].text, first[0].text]
+    assert translator.translate(["tỉnh ủy Nghệ An họp báo."]) and sum(calls) == 3  # case is not folded
+
+
+def test_overlong_sentence_is_translated_in_parts_not_cut(tiny_model):
+    translator = Translator(tiny_model, max_length=3, beam_size=1)
+    sentence = " ".join(["Đồng chí Hoàng Nghĩa Hiếu phát biểu tại hội nghị tỉnh."] * 150)
+    assert translator.count_tokens(sentence) > 2000
+    hyp, short = translator.translate([sentence, "Chào bạn."])
+    pieces = translator._split(translator.encode(sentence))
+    assert hyp.parts == len(pieces) >= translator.count_tokens(sentence) // 64 and short.parts == 1
+    assert len(hyp.token_logprobs) >= 2 * hyp.parts  # every part was translated (3 tokens at most each)
+    assert all(len(p) <= 64 and p[-1] == translator.tokenizer.eos_token_id for p in pieces)
+    assert [t for p in pieces for t in p[:-1]] == translator.encode(sentence)[:-1]  # every source token in one part, in order
+
+
+def test_out_of_memory_splits_the_batch_and_loses_nothing(tiny_model):
+    sentences = ["Một câu ngắn.", "Chào bạn.", "Hôm nay trời đẹp.", "Tôi đi làm.", "Họp báo chiều nay."]
+    expected = [h.text for h in Translator(tiny_model, max_length=5).translate(sentences)]
+    translator = Translator(tiny_model, max_length=5)
+    real = translator.model.generate
+
+    def small_device(*args, **kwargs):  # a device that fits two sentences at a time
+        if kwargs["input_ids"].shape[0] > 2:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(*args, **kwargs)
+
+    translator.model.generate = small_device
+    assert [h.text for h in translator.translate(sentences)] == expected
+
+
+def test_out_of_memory_on_one_sentence_is_a_clear_error(tiny_model):
+    translator = Translator(tiny_model, max_length=5)
+
+    def no_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory.")
+
+    translator.model.generate = no_memory
+    with pytest.raises(ModelError, match="out of memory translating one sentence of .* tokens"):
+        translator.translate(["Chào bạn."])
+
+
+@pytest.fixture(scope="module")
+def converted(tiny_model, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ct2") / "tiny"
+    shutil.copytree(tiny_model, folder)
+    convert(folder)
+    return folder
+
+
+def test_ct2_backend_is_chosen_when_converted_and_scores_each_token(converted, tiny_model):
+    translator = load_translator(converted, max_length=6)
+    assert isinstance(translator, CT2Translator)
+    assert translator.describe() | {"path": ""} == {"name": "tiny", "path": "", "family": "marian", "backend": "ctranslate2", "device": "cpu", "beam_size": 4, "compute_type": "int8"}
+    assert type(load_translator(tiny_model)) is Translator  # no copy: transformers
+    sentences = ["Chào bạn.", "Đồng chí Hoàng Nghĩa Hiếu phát biểu tại buổi làm việc.", "Chào bạn."]
+    hyps = translator.translate(sentences)
+    assert len(hyps) == 3 and hyps[0] is hyps[2]
+    assert all(hyp.text and len(hyp.token_logprobs) >= 2 and all(lp <= 0 for lp in hyp.token_logprobs) for hyp in hyps)
+    # the log-probs are the model's: they match its own beam score (mean log-prob, length penalty 1)
+    tokens = translator.tokenizer.convert_ids_to_tokens(translator.encode(sentences[1]))
+    result = translator.model.translate_batch([tokens], beam_size=4, max_decoding_length=6, return_scores=True)[0]
+    assert hyps[1].mean_logprob == pytest.approx(result.scores[0], abs=1e-3)
+
+
+def test_ct2_backend_needs_a_copy(tiny_model):
+    with pytest.raises(ModelError, match="no CTranslate2 copy in ct2-int8/"):
+        load_translator(tiny_model, backend="ctranslate2")
+
+
+def test_unsupported_and_incomplete_model_folders(tiny_model, tmp_path):
+    bert = tmp_path / "bert"
+    bert.mkdir()
+    (bert / "config.json").write_text('{"model_type": "bert"}', encoding="utf-8")
+    with pytest.raises(ModelError, match=r"bert: unsupported architecture 'bert'.*supported: m2m_100, marian, mbart, t5"):
+        load_translator(bert)
+    no_weights = tmp_path / "no-weights"
+    shutil.copytree(tiny_model, no_weights, ignore=shutil.ignore_patterns("*.safetensors"))
+    with pytest.raises(ModelError, match=r"no-weights: no model weights"):
+        load_translator(no_weights)
+    no_tokenizer = tmp_path / "no-tokenizer"
+    shutil.copytree(tiny_model, no_tokenizer, ignore=shutil.ignore_patterns("*.spm", "tokenizer_config.json"))
+    with pytest.raises(ModelError, match=r"no-tokenizer: no tokenizer files"):
+        load_translator(no_tokenizer)
+
+
+def test_ct2_backend_asks_for_english_like_transformers(family_models, tmp_path):
+    folder = tmp_path / "nllb"
+    shutil.copytree(family_models["nllb"], folder)
+    convert(folder)
+    sentences = [SENTENCE, "Chào bạn."]
+    ct2 = CT2Translator(folder, beam_size=1, max_length=5)
+    tokens = ct2.tokenizer.convert_ids_to_tokens(ct2.encode(SENTENCE))
+    raw = ct2.model.translate_batch([tokens], target_prefix=[["eng_Latn"]], beam_size=1, max_decoding_length=6)[0].hypotheses[0]
+    assert raw[0] == "eng_Latn"
+    expected = [h.text for h in Translator(folder, beam_size=1, max_length=5).translate(sentences)]
+    assert [h.text for h in ct2.translate(sentences)] == expected  # same words, language code and length limit
+
+
+def test_convert_failure_is_one_clear_error(family_models, tmp_path):
+    folder = tmp_path / "mbart"
+    shutil.copytree(family_models["mbart"], folder)
+    # CTranslate2 4.8's converter does not read transformers 5's MBartConfig (no normalize_before)
+    with pytest.raises(ModelError, match=r"mbart: cannot convert to CTranslate2 \(.*normalize_before"):
+        convert(folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in family_models["mbart"].iterdir())  # nothing left behind
