@@ -16,6 +16,14 @@ EXAMPLES = {
   vi2en translate ../shared/articles/nghean-2024-01-17-secretariat-briefing.txt --out out/
   vi2en translate articles/ --out out/ --model models/opus-mt-vi-en --beam 5
   vi2en translate articles/ --out out/ --tm out/vi2en-tm.sqlite   # reuse approved sentences""",
+    "eval": """Scores with sacreBLEU (BLEU, chrF++ with word order 2, TER; default tokenisation, detokenised
+text), so numbers compare with published ones. Translating goes through the whole pipeline
+(glossary, model, quality score), one segment per line.
+
+example:
+  vi2en eval --src ../shared/data/eval/flores200-devtest/flores200-devtest.vi \\
+             --ref ../shared/data/eval/flores200-devtest/flores200-devtest.en --report flores.json
+  vi2en eval --hyp my-output.en --ref ../shared/data/eval/tatoeba-test/tatoeba-test.en""",
     "segment": """Prints one segment per line, a blank line between blocks (site boilerplate is not
 segmented and not printed). With --ids each line is: segment id, block kind, text.
 
@@ -55,6 +63,17 @@ def _fail(message: str) -> None:
     print(f"vi2en: {message}", file=sys.stderr)
 
 
+def _open_translator(args: argparse.Namespace):
+    """The model for `translate` and `eval`, loaded once for the whole run."""
+    from vi2en.models import choose_model
+    from vi2en.translate import load_translator
+
+    model_dir, selected_by = choose_model(args.model)
+    translator = load_translator(model_dir, backend=args.backend, beam_size=args.beam, max_length=args.max_length, device=args.device)
+    translator.selected_by = selected_by
+    return translator
+
+
 def cmd_translate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -62,9 +81,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
     from vi2en.document import DocumentError
     from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
     from vi2en.memory import DEFAULT_NAME, Memory, TMError
-    from vi2en.models import choose_model
     from vi2en.read import ReadError
-    from vi2en.translate import ModelError, load_translator
+    from vi2en.translate import ModelError
 
     started = time.perf_counter()
     inputs = pipeline.expand_inputs(args.inputs)
@@ -75,9 +93,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         glossary = Glossary.load(Path(args.glossary) if args.glossary else PROJECT_GLOSSARY)
         default_tm = Path(args.out) / DEFAULT_NAME
         memory = Memory(Path(args.tm)) if args.tm else Memory(default_tm) if default_tm.exists() else None
-        model_dir, selected_by = choose_model(args.model)
-        translator = load_translator(model_dir, backend=args.backend, beam_size=args.beam, max_length=args.max_length, device=args.device)
-        translator.selected_by = selected_by
+        translator = _open_translator(args)
     except (ModelError, GlossaryError, TMError) as e:
         _fail(str(e))
         return 2
@@ -103,6 +119,77 @@ def cmd_translate(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{len(inputs) - failures} of {len(inputs)} articles translated with {info['name']} in {time.perf_counter() - started:.1f} s")
     return 1 if failures else 0
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text") from None
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from vi2en import evaluate, pipeline
+    from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
+    from vi2en.translate import ModelError
+
+    try:
+        refs = _read_lines(args.ref)[: args.limit]
+        source = _read_lines(args.src)[: args.limit] if args.src else None
+        hyps = _read_lines(args.hyp)[: args.limit] if args.hyp else None
+        for name, lines in ((args.src, source), (args.hyp, hyps)):
+            if lines is not None and len(lines) != len(refs):
+                raise ValueError(f"{name}: {len(lines)} lines but {args.ref} has {len(refs)}")
+    except ValueError as e:
+        _fail(str(e))
+        return 2
+    quality = flags = doc = None
+    terms = None
+    if hyps is None:
+        if source is None:
+            _fail("give --src to translate, or --hyp to score an existing translation")
+            return 2
+        try:
+            glossary = Glossary.load(None if args.no_glossary else Path(args.glossary) if args.glossary else PROJECT_GLOSSARY)
+            translator = _open_translator(args)
+        except (ModelError, GlossaryError) as e:
+            _fail(str(e))
+            return 2
+        doc = pipeline.document_from_lines(source, args.src)
+        with tqdm(total=len(source), unit="sent", desc="translating", disable=args.quiet, file=sys.stderr, leave=False) as bar:
+            pipeline.translate_document(doc, translator, glossary, bar.update)
+        hyps = [s.en for s in doc.segments]
+        quality = [s.score for s in doc.segments]
+        flags = [bool(s.flags) for s in doc.segments]
+        hits = [h for s in doc.segments for h in s.terms]
+        terms = {"terms": len(hits), "rendered": sum(bool(h.get("found")) for h in hits)}
+        if hits:
+            terms["accuracy"] = round(terms["rendered"] / len(hits), 4)
+    report = evaluate.evaluate(hyps, refs, quality, flags)
+    report["source"], report["reference"] = args.src, args.ref
+    if doc is not None:
+        report["model"] = doc.model
+        report["term_accuracy"] = terms
+        report["per_segment"] = [
+            {"id": s.id, "vi": s.vi, "en": s.en, "ref": ref, "score": s.score, "flags": s.flags, "chrf++": c}
+            for s, ref, c in zip(doc.segments, refs, report["sentence_chrf++"])
+        ]
+    for name, value in report["corpus"].items():
+        print(f"{name:7} {value['score']:6.2f}  {value['signature']}")
+    if terms and terms["terms"]:
+        print(f"terms   {100 * terms['accuracy']:6.2f}  ({terms['rendered']} of {terms['terms']} glossary terms rendered as the glossary gives them)")
+    if quality is not None:
+        corr, worst = report["quality_correlation"], report["worst_10pct_flagged"]
+        print(f"quality score vs sentence chrF++: Pearson {corr['pearson']:.3f}, Spearman {corr['spearman']:.3f}; "
+              f"{worst['flagged']} of the worst {worst['worst']} segments flagged ({worst['flagged_total']} flagged in all)")
+    if args.report:
+        evaluate.write_report(report, Path(args.report))
+        print(f"report: {args.report}")
+    return 0
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
@@ -520,6 +607,15 @@ def add_models_parser(sub) -> None:
     q.set_defaults(models_func=cmd_models_info)
 
 
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="model folder, or a name under models/ (default: $VI2EN_MODEL, the config file's model, else the first installed model in models/registry.toml)")
+    p.add_argument("--glossary", help="glossary folder (default: the project's glossary/)")
+    p.add_argument("--beam", type=int, default=4, help="beam size (default: 4)")
+    p.add_argument("--max-length", type=int, default=256, help="maximum output tokens per sentence (default: 256)")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
+    p.add_argument("--backend", choices=["auto", "transformers", "ctranslate2"], default="auto", help="default: ctranslate2 when the model has a converted copy, else transformers")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vi2en", description="Vietnamese→English translation of news articles, with glossary, quality scores and aligned bilingual output.")
     parser.add_argument("--version", action="version", version=f"vi2en {__version__}")
@@ -528,15 +624,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("translate", help="translate articles into aligned JSON, HTML and TMX", epilog=EXAMPLES["translate"], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="+", metavar="ARTICLE", help="article files (.txt .md .html .docx), folders, globs, or - for stdin")
     p.add_argument("--out", default="out", help="output folder (default: out)")
-    p.add_argument("--model", help="model folder, or a name under models/ (default: $VI2EN_MODEL, the config file's model, else the first installed model in models/registry.toml)")
-    p.add_argument("--glossary", help="glossary folder (default: the project's glossary/)")
-    p.add_argument("--beam", type=int, default=4, help="beam size (default: 4)")
-    p.add_argument("--max-length", type=int, default=256, help="maximum output tokens per sentence (default: 256)")
-    p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
-    p.add_argument("--backend", choices=["auto", "transformers", "ctranslate2"], default="auto", help="default: ctranslate2 when the model has a converted copy, else transformers")
+    _add_model_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--tm", help="translation memory whose approved sentences are reused (default: OUT/vi2en-tm.sqlite when it exists)")
     p.set_defaults(func=cmd_translate)
+
+    p = sub.add_parser("eval", help="score a model (or an existing translation) against references with sacreBLEU", epilog=EXAMPLES["eval"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--src", metavar="FILE.vi", help="Vietnamese source, one segment per line: translated through the pipeline")
+    p.add_argument("--ref", metavar="FILE.en", required=True, help="English reference, line-aligned")
+    p.add_argument("--hyp", metavar="FILE.en", help="score this existing translation instead of translating")
+    p.add_argument("--report", metavar="FILE.json", help="write the full report (per-segment scores) here")
+    p.add_argument("--limit", type=int, help="only the first N lines")
+    p.add_argument("--no-glossary", action="store_true", help="translate without the glossary")
+    _add_model_options(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("segment", help="print the sentences an article is split into, one per line", epilog=EXAMPLES["segment"], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="+", metavar="ARTICLE", help="article files (.txt .md .html .docx), folders, globs, or - for stdin")
