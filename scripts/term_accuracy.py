@@ -19,7 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from vi2en.glossary import PROJECT_GLOSSARY, Glossary, measure_terms, read_term_set  # noqa: E402
-from vi2en.translate import Translator, resolve_model  # noqa: E402
+from vi2en.models import choose_model  # noqa: E402
+from vi2en.translate import load_translator  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     glossary = Glossary.load(args.glossary)
     rows = read_term_set(args.terms)
-    translator = Translator(resolve_model(args.model), beam_size=args.beam, max_length=args.max_length)
+    translator = load_translator(choose_model(args.model)[0], beam_size=args.beam, max_length=args.max_length)
     started = time.perf_counter()
     report = measure_terms(
         glossary,

@@ -79,8 +79,8 @@ def detect_family(path: Path) -> Family:
 
 def check_model_folder(path: Path) -> Family:
     family = detect_family(path)
-    if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")):
-        raise ModelError(f"{path}: no model weights (*.safetensors or *.bin)")
+    if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")) and not has_ct2_copy(path):
+        raise ModelError(f"{path}: no model weights (*.safetensors, *.bin or a CTranslate2 copy)")
     if not any(any(path.glob(p)) for p in ("tokenizer_config.json", "*.spm", "*.model", "tokenizer.json")):
         raise ModelError(f"{path}: no tokenizer files (tokenizer_config.json, *.spm, *.model or tokenizer.json)")
     return family
