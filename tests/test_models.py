@@ -104,7 +104,7 @@ def test_info_names_what_is_missing(tmp_path, tiny_model, capsys):
     broken = tmp_path / "half-downloaded"
     shutil.copytree(tiny_model, broken, ignore=shutil.ignore_patterns("*.safetensors"))
     assert main(["models", "info", str(broken)]) == 2
-    assert capsys.readouterr().err.strip() == f"vi2en: {broken}: no model weights (*.safetensors or *.bin)"
+    assert capsys.readouterr().err.strip() == f"vi2en: {broken}: no model weights (*.safetensors, *.bin or a CTranslate2 copy)"
 
 
 def test_model_choice_order(models_dir, tiny_model, family_models, tmp_path, monkeypatch):
