@@ -253,3 +253,37 @@ def test_term_accuracy_script_reports_and_lists_misses(tiny_model, tmp_path, cap
     assert "(placeholders <tN>)" in out and f"terms in the sources:  {report['terms']}" in out
     # a random model renders no term; every one is a listed, flagged miss
     assert report["rendered"] + len(report["misses"]) == report["terms"] and all(m["flagged"] for m in report["misses"])
+
+
+def test_pipeline_retries_inline_when_the_model_drops_placeholders(glossary, tiny_model):
+    """A model that loses every <tN> gets the sentence again with the terms' English inline."""
+    import re
+
+    from transformers import AutoTokenizer
+
+    from vi2en.pipeline import document_from_lines, translate_document
+    from vi2en.translate import Hypothesis
+
+    class DropsPlaceholders:  # copies its input except placeholders, as a model that never learnt them
+        tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+        model_max_tokens = 512
+        inputs: list[str] = []
+
+        def count_tokens(self, text):
+            return len(text.split())
+
+        def translate(self, texts, progress=None):
+            self.inputs += texts
+            return [Hypothesis(re.sub(r"<t\d>", "", t), [-0.1]) for t in texts]
+
+        def describe(self):
+            return {"name": "drops-placeholders"}
+
+    model = DropsPlaceholders()
+    doc = document_from_lines(["Bí thư Tỉnh ủy Nghệ An phát biểu."], "x.txt")
+    doc.date = "2024-01-17"
+    translate_document(doc, model, glossary)
+    segment = doc.segments[0]
+    assert model.inputs[0].startswith("<t0>") and model.inputs[1].startswith("Secretary of the Nghe An")
+    assert "Secretary of the Nghe An Provincial Party Committee" in segment.en
+    assert "term-missing" not in segment.flags and all(h["found"] for h in segment.terms)

@@ -53,10 +53,12 @@ def translate_document(doc: Document, translator: Translator, glossary: Glossary
     hypotheses = dict(zip(for_model, _translate_in_pieces(translator, [segments[i] for i in for_model], [prepared[i][0] for i in for_model], progress)))
     if progress and len(for_model) < len(segments):
         progress(len(segments) - len(for_model))
+    restored = {i: glossary.restore(hypotheses[i].text, prepared[i][1]) for i in hypotheses}
+    _retry_missing_terms(doc, translator, glossary, prepared, hypotheses, restored)
     scored = []
     for i, (segment, (_, hits)) in enumerate(zip(segments, prepared)):
         reused = i not in hypotheses
-        segment.en, term_flags = glossary.restore(approved[segment.vi] if reused else hypotheses[i].text, hits)
+        segment.en, term_flags = glossary.restore(approved[segment.vi], hits) if reused else restored[i]
         segment.terms = hits
         if reused:  # a person approved this English: no model ran, so there is nothing to estimate
             segment.origin, segment.score, segment.flags, segment.signals = "tm", 100.0, [], {}
@@ -73,6 +75,27 @@ def translate_document(doc: Document, translator: Translator, glossary: Glossary
     doc.created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     doc.summary = summarize(scored)
     return doc
+
+
+def _retry_missing_terms(doc: Document, translator: Translator, glossary: Glossary, prepared: list, hypotheses: dict, restored: dict) -> None:
+    """A model that dropped a masked term gets the sentence again with the terms' English inline.
+
+    The try that renders more terms is kept; what is still missing stays flagged.
+    """
+    segments = doc.segments
+    retry = [i for i, (_, flags) in restored.items() if "term-missing" in flags]
+    inline = {i: glossary.prepare(segments[i].vi, doc.date) for i in retry}
+    retry = [i for i in retry if inline[i][0] != prepared[i][0]]  # already inline: nothing else to try
+    if not retry:
+        return
+    first_pieces = {i: segments[i].pieces for i in retry}
+    second = _translate_in_pieces(translator, [segments[i] for i in retry], [inline[i][0] for i in retry], None)
+    for i, hyp in zip(retry, second):
+        en, flags = glossary.restore(hyp.text, inline[i][1])
+        if sum(h["found"] for h in inline[i][1]) > sum(h["found"] for h in prepared[i][1]):
+            prepared[i], hypotheses[i], restored[i] = inline[i], hyp, (en, flags)
+        else:
+            segments[i].pieces = first_pieces[i]
 
 
 def _translate_in_pieces(translator: Translator, segments: list, texts: list[str], progress: Callable[[int], None] | None) -> list[Hypothesis]:
