@@ -4,8 +4,11 @@
 Example:
     PYTHONPATH=src python scripts/placeholder_copy_rate.py models/compact-vi-en
     PYTHONPATH=src python scripts/placeholder_copy_rate.py models/compact-vi-en --show-failures --min-rate 0.99
+    PYTHONPATH=src python scripts/placeholder_copy_rate.py models/compact-vi-en --force
 
 A placeholder counts as copied when the translation holds it at least as often as the source.
+Without --force this is the model's own rate; with it, the rate of the pipeline, which forces a
+dropped placeholder into the output (Translator.force).
 Prints the rate per placeholder and per sentence; exits 1 when below --min-rate.
 """
 
@@ -30,11 +33,14 @@ def read_sentences(path: Path) -> list[str]:
     return [line.split("\t")[0] for line in lines if line.strip() and not line.startswith("#")]
 
 
-def translate(model_dir: Path, sentences: list[str]) -> list[str]:
+def translate(model_dir: Path, sentences: list[str], force: bool = False) -> list[str]:
     """Through the project's own backend, so a CTranslate2-only folder (the shipped model) works too."""
     from vi2en.translate import load_translator
 
-    return [h.text for h in load_translator(model_dir).translate(sentences)]
+    translator = load_translator(model_dir)
+    if force:
+        return [h.text for h in translator.force(sentences, [PLACEHOLDER.findall(s) for s in sentences])]
+    return [h.text for h in translator.translate(sentences)]
 
 
 def copy_rate(sources: list[str], translations: list[str]) -> dict:
@@ -65,10 +71,11 @@ def main(argv=None) -> int:
     parser.add_argument("--test-set", type=Path, default=DEFAULT_SET, help="one Vietnamese sentence per line (TSV, first column)")
     parser.add_argument("--min-rate", type=float, default=0.0, help="exit 1 when the placeholder rate is below this")
     parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--force", action="store_true", help="force dropped placeholders in, as the pipeline does")
     args = parser.parse_args(argv)
 
     sources = read_sentences(args.test_set)
-    result = copy_rate(sources, translate(args.model_dir, sources))
+    result = copy_rate(sources, translate(args.model_dir, sources, args.force))
     failures = result.pop("failures")
     print(json.dumps(result, indent=1))
     if args.show_failures:

@@ -3,6 +3,8 @@
 
     scripts/term_accuracy.py --model models/compact-vi-en tests/data/terms.tsv
 
+Each sentence goes through the same pipeline as `vi2en translate` (masking, the retries of a
+segment whose terms the model dropped, restoring), with the glossary entries valid on its date.
 Reports the share of glossary terms present in the sources whose glossary rendering appears
 in the final English (term accuracy), and the share rendered or flagged `term-missing`
 (must be 100%), with every miss listed. Exit 1 when a term is neither rendered nor flagged.
@@ -18,8 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from vi2en.glossary import PROJECT_GLOSSARY, Glossary, measure_terms, read_term_set  # noqa: E402
+from vi2en.glossary import PROJECT_GLOSSARY, Glossary, TermReport, read_term_set  # noqa: E402
 from vi2en.models import choose_model  # noqa: E402
+from vi2en.pipeline import document_from_lines, translate_document  # noqa: E402
 from vi2en.translate import load_translator  # noqa: E402
 
 
@@ -38,17 +41,21 @@ def main(argv: list[str] | None = None) -> int:
     rows = read_term_set(args.terms)
     translator = load_translator(choose_model(args.model)[0], beam_size=args.beam, max_length=args.max_length)
     started = time.perf_counter()
-    report = measure_terms(
-        glossary,
-        lambda texts: [h.text for h in translator.translate(texts)],
-        [(r["date"] or None, r["vi"]) for r in rows],
-        translator.tokenizer,
-    )
+    report = TermReport()
+    forced = 0
+    for date in dict.fromkeys(r["date"] for r in rows):  # one document per date: entries valid on that day
+        doc = document_from_lines([r["vi"] for r in rows if r["date"] == date], str(args.terms))
+        doc.date = date or None
+        translate_document(doc, translator, glossary)
+        for segment in doc.segments:
+            report.add(segment.vi, segment.en, segment.terms, segment.flags)
+            forced += sum(h.get("fix") == "forced" for h in segment.terms)
     mode = "placeholders <tN>" if glossary.keeps_placeholders(translator.tokenizer) else "renderings inline"
     print(f"model {translator.name} ({mode}), glossary {glossary.version} ({len(glossary.entries)} entries), {report.sentences} sentences in {time.perf_counter() - started:.0f} s")
     print(f"terms in the sources:  {report.terms}")
     print(f"term accuracy:         {report.accuracy:.1%} ({report.rendered} rendered as the glossary gives them)")
     print(f"rendered or flagged:   {report.rendered_or_flagged:.1%} ({report.flagged} flagged term-missing)")
+    print(f"forced into the output: {forced} (the model left them out; see Translator.force)")
     for miss in report.misses[: args.misses]:
         print(f"  miss{'' if miss['flagged'] else ' (NOT FLAGGED)'}: {miss['term']} → {miss['en']}\n        output: {miss['output']}")
     if len(report.misses) > args.misses:

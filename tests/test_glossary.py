@@ -287,3 +287,29 @@ def test_pipeline_retries_inline_when_the_model_drops_placeholders(glossary, tin
     assert model.inputs[0].startswith("<t0>") and model.inputs[1].startswith("Secretary of the Nghe An")
     assert "Secretary of the Nghe An Provincial Party Committee" in segment.en
     assert "term-missing" not in segment.flags and all(h["found"] for h in segment.terms)
+
+
+def test_pipeline_forces_terms_a_model_will_not_produce(glossary, tiny_model):
+    """A random model renders no term by itself, masked or inline; forcing puts every one in, and says so."""
+    from vi2en.pipeline import document_from_lines, translate_document
+    from vi2en.translate import Translator
+
+    doc = document_from_lines(["Bí thư Tỉnh ủy Nghệ An phát biểu.", "Thủ tướng Chính phủ Phạm Minh Chính chủ trì phiên họp."], "x.txt")
+    doc.date = "2024-09-01"
+    translate_document(doc, Translator(tiny_model, beam_size=2, max_length=8), glossary)
+    hits = [h for s in doc.segments for h in s.terms]
+    assert [h["en"] for h in hits] == ["Secretary of the Nghe An Provincial Party Committee", "Prime Minister", "Pham Minh Chinh"]
+    assert all(h["found"] and h["fix"] == "forced" for h in hits)
+    for segment in doc.segments:
+        assert "term-missing" not in segment.flags and "<t" not in segment.en
+        assert all(h["en"] in segment.en for h in segment.terms)
+
+
+def test_repairing_one_term_never_rewrites_another(glossary):
+    """The missing term's closest text is another term's rendering: that text stays, and the missing one is flagged."""
+    found = {"vi": "Trưởng Ban Tổ chức Trung ương", "en": "Head of the Party Central Committee's Organisation Commission", "kind": "title"}
+    missing = {"vi": "Trưởng Ban Tuyên giáo Trung ương", "en": "Head of the Party Central Committee's Propaganda Commission", "kind": "title"}
+    text = "The Head of the Party Central Committee's Organisation Commission spoke."
+    for hits in ([missing, found], [found, missing]):
+        en, flags = glossary.restore(text, [dict(h) for h in hits])
+        assert (en, flags) == (text, ["term-missing"])

@@ -35,7 +35,8 @@ def test_language_codes_reach_the_model(family, family_models):
     # max_length counts words: a forced language code is one more generated token
     out = translator.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5 + position, **{option: english_id})
     assert out[0, position] == english_id
-    assert translator.translate([SENTENCE])[0].text == translator.tokenizer.decode(out[0], skip_special_tokens=True).strip()
+    # the same words, without the language code (a tokenizer may not count it as special)
+    assert translator.translate([SENTENCE])[0].text == translator.tokenizer.decode(out[0, position + 1 :], skip_special_tokens=True).strip()
     without = translator.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5)
     assert without[0, position] != english_id  # so the rule is what put English there
 
@@ -187,3 +188,45 @@ def test_convert_failure_is_one_clear_error(family_models, tmp_path):
     with pytest.raises(ModelError, match=r"mbart: cannot convert to CTranslate2 \(.*normalize_before"):
         convert(folder)
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in family_models["mbart"].iterdir())  # nothing left behind
+
+
+def _forcing_translators(tiny_model, converted, family_models, tmp_path_factory):
+    yield "marian", Translator(tiny_model, beam_size=2, max_length=6)
+    yield "marian-ct2", CT2Translator(converted, beam_size=2, max_length=6)
+    for family, folder in sorted(family_models.items()):
+        yield family, Translator(folder, beam_size=2, max_length=6)
+    nllb = tmp_path_factory.mktemp("force") / "nllb"
+    shutil.copytree(family_models["nllb"], nllb)
+    convert(nllb)
+    yield "nllb-ct2", CT2Translator(nllb, beam_size=2, max_length=6)
+
+
+def test_force_puts_every_required_string_into_any_models_output(tiny_model, converted, family_models, tmp_path_factory):
+    """Random weights never produce the terms by themselves: each one here is forced, at a word start."""
+    sentences = [SENTENCE, "Đồng chí Hoàng Nghĩa Hiếu phát biểu."]
+    for name, translator in _forcing_translators(tiny_model, converted, family_models, tmp_path_factory):
+        required = [["Nghe An", "Party"], ["Hieu"]]
+        plain = translator.translate(sentences)
+        assert not any(r in h.text for h, needs in zip(plain, required) for r in needs), name
+        forced = translator.force(sentences, required)
+        for hyp, needs in zip(forced, required):
+            for term in needs:
+                assert term in hyp.text, (name, hyp.text)
+                assert hyp.text.startswith(term) or f" {term}" in hyp.text, (name, hyp.text)  # never glued into a word
+            # every token scored, and the end token when the search reached it
+            assert len(hyp.ids) <= len(hyp.token_logprobs) <= len(hyp.ids) + 1 and all(lp <= 0 for lp in hyp.token_logprobs), name
+        assert [h.text for h in translator.translate(sentences)] == [h.text for h in plain]  # the cache holds the model's own output
+
+
+def test_force_scores_the_term_where_the_model_wants_it(converted):
+    """The prefix chosen is the one whose term tokens the model scores highest: compare with scoring every place by hand."""
+    translator = CT2Translator(converted, beam_size=1, max_length=6)
+    sentence = "Chào bạn."
+    hyp = translator.translate([sentence])[0]
+    term = translator.tokenizer(text_target="Party", add_special_tokens=False).input_ids
+    source = translator.encode(sentence)
+    places = [i for i, t in enumerate(translator.tokenizer.convert_ids_to_tokens(hyp.ids)) if t.startswith("▁")] + [len(hyp.ids)]
+    by_hand = [sum(translator._score([source], [hyp.ids[:i] + term])[0][-len(term) - 1 : -1]) for i in places]
+    best = places[by_hand.index(max(by_hand))]
+    forced = translator.force([sentence], [["Party"]])[0]
+    assert forced.ids[: best + len(term)] == hyp.ids[:best] + term

@@ -329,8 +329,11 @@ class Glossary:
         en = _PLACEHOLDER_LIKE.sub("", en)  # placeholders the model invented
         en = _tidy(en)
         for hit in hits:
-            if not _present(hit["en"], en):
+            hit["found"] = _present(hit["en"], en)
+        for hit in hits:
+            if not hit["found"]:
                 en = _repair(en, hit, hits)
+        for hit in hits:  # again: a repair may not touch another term, but the flags must be right whatever happened
             hit["found"] = _present(hit["en"], en)
         missing = [h for h in hits if not h["found"]]
         return en, ["term-missing"] if missing else []
@@ -409,18 +412,22 @@ def _present(rendering: str, en: str) -> bool:
 def _repair(en: str, hit: dict, hits: list[dict]) -> str:
     """Replace the model's own variant of the rendering (other casing, Organization/Organisation)."""
     rendering = hit["en"]
+    # text that is another term's rendering is never rewritten
+    taken = [m.span() for h in hits if h is not hit and h["found"] for m in re.finditer(re.escape(h["en"]), en)]
+
+    def free(start: int, end: int) -> bool:
+        return not any(start < e and s < end for s, e in taken)
+
     m = re.search(re.escape(rendering), en, flags=re.IGNORECASE)
-    if m:
+    if m and free(*m.span()):
         hit["fix"] = "case"
         return _capitalise_start(en[: m.start()] + rendering + en[m.end() :])
     if len(rendering) < 8:
         return en  # too short to tell a variant from a different word
     best = _closest_span(rendering, en)
-    if best is None:
+    if best is None or not free(*best):
         return en
     start, end = best
-    if any(h is not hit and h.get("found") and h["en"] in en[start:end] for h in hits):
-        return en  # that text is another term's rendering
     hit["fix"] = "variant"
     return _capitalise_start(en[:start] + rendering + en[end:])
 
@@ -583,21 +590,27 @@ class TermReport:
         return (self.rendered + self.flagged) / self.terms if self.terms else 1.0
 
 
-def measure_terms(glossary: Glossary, translate, sentences: list[tuple[str | None, str]], tokenizer=None) -> TermReport:
-    """Term accuracy of a model through the glossary: `translate` maps a list of model inputs to English."""
-    prepared = [glossary.prepare(vi, date, tokenizer) for date, vi in sentences]
-    outputs = translate([text for text, _ in prepared])
-    report = TermReport(sentences=len(sentences))
-    for (date, vi), (_, hits), output in zip(sentences, prepared, outputs):
-        en, flags = glossary.restore(output, hits)
+    def add(self, vi: str, en: str, hits: list[dict], flags: list[str]) -> None:
+        """Count one translated sentence: its source, final English, glossary hits and flags."""
+        self.sentences += 1
         for hit in hits:
-            report.terms += 1
+            self.terms += 1
             if _present(hit["en"], en):  # checked again here, not taken from the hit
-                report.rendered += 1
+                self.rendered += 1
                 continue
             flagged = "term-missing" in flags and hit.get("found") is False
-            report.flagged += flagged
-            report.misses.append({"vi": vi, "term": hit["vi"], "en": hit["en"], "output": en, "flagged": flagged})
+            self.flagged += flagged
+            self.misses.append({"vi": vi, "term": hit["vi"], "en": hit["en"], "output": en, "flagged": flagged})
+
+
+def measure_terms(glossary: Glossary, translate, sentences: list[tuple[str | None, str]], tokenizer=None) -> TermReport:
+    """Term accuracy of a model through the glossary alone: `translate` maps a list of model inputs to English."""
+    prepared = [glossary.prepare(vi, date, tokenizer) for date, vi in sentences]
+    outputs = translate([text for text, _ in prepared])
+    report = TermReport()
+    for (_, vi), (_, hits), output in zip(sentences, prepared, outputs):
+        en, flags = glossary.restore(output, hits)
+        report.add(vi, en, hits, flags)
     return report
 
 

@@ -78,32 +78,59 @@ def translate_document(doc: Document, translator: Translator, glossary: Glossary
 
 
 def _retry_missing_terms(doc: Document, translator: Translator, glossary: Glossary, prepared: list, hypotheses: dict, restored: dict) -> None:
-    """A model that dropped a masked term gets the sentence again with the terms' English inline.
+    """A model that dropped a term gets two more tries, each kept only if it renders more terms.
 
-    The try that renders more terms is kept; what is still missing stays flagged.
+    First the sentence again with the terms' English inline; then, for what is still missing,
+    the term forced into the model's output where the model finds it most likely
+    (`Translator.force`; the hit is marked `fix: forced`). What is still missing stays flagged.
     """
     segments = doc.segments
-    retry = [i for i, (_, flags) in restored.items() if "term-missing" in flags]
+
+    def missing(i: int) -> list[dict]:
+        return [h for h in prepared[i][1] if not h["found"]]
+
+    def keep_if_better(i: int, attempt: tuple, hyp: Hypothesis, pieces: list[str]) -> None:
+        en, flags = glossary.restore(hyp.text, attempt[1])
+        if sum(h["found"] for h in attempt[1]) > sum(h["found"] for h in prepared[i][1]):
+            prepared[i], hypotheses[i], restored[i] = attempt, hyp, (en, flags)
+        else:
+            segments[i].pieces = pieces
+
+    retry = [i for i in restored if missing(i)]
     inline = {i: glossary.prepare(segments[i].vi, doc.date) for i in retry}
     retry = [i for i in retry if inline[i][0] != prepared[i][0]]  # already inline: nothing else to try
-    if not retry:
-        return
     first_pieces = {i: segments[i].pieces for i in retry}
-    second = _translate_in_pieces(translator, [segments[i] for i in retry], [inline[i][0] for i in retry], None)
-    for i, hyp in zip(retry, second):
-        en, flags = glossary.restore(hyp.text, inline[i][1])
-        if sum(h["found"] for h in inline[i][1]) > sum(h["found"] for h in prepared[i][1]):
-            prepared[i], hypotheses[i], restored[i] = inline[i], hyp, (en, flags)
-        else:
-            segments[i].pieces = first_pieces[i]
+    for i, hyp in zip(retry, _translate_in_pieces(translator, [segments[i] for i in retry], [inline[i][0] for i in retry], None)):
+        keep_if_better(i, inline[i], hyp, first_pieces[i])
+
+    force = [i for i in restored if missing(i)]
+    if not force:
+        return
+    dropped = {i: {h["vi"] for h in missing(i)} for i in force}
+    # every term of the segment is required, so that forcing one in does not lose another
+    needs = [[h.get("placeholder", h["en"]) for h in prepared[i][1]] for i in force]
+    kept_pieces = {i: segments[i].pieces for i in force}
+    for i, hyp in zip(force, _translate_in_pieces(translator, [segments[i] for i in force], [prepared[i][0] for i in force], None, needs)):
+        attempt = (prepared[i][0], [dict(h) for h in prepared[i][1]])
+        keep_if_better(i, attempt, hyp, kept_pieces[i])
+        for hit in prepared[i][1]:
+            if hit["found"] and hit["vi"] in dropped[i]:
+                hit["fix"] = "forced"
 
 
-def _translate_in_pieces(translator: Translator, segments: list, texts: list[str], progress: Callable[[int], None] | None) -> list[Hypothesis]:
-    """A sentence longer than the model's input is translated clause by clause, then joined."""
+def _translate_in_pieces(translator: Translator, segments: list, texts: list[str], progress: Callable[[int], None] | None, required: list[list[str]] | None = None) -> list[Hypothesis]:
+    """A sentence longer than the model's input is translated clause by clause, then joined.
+
+    With `required`, each piece's output is made to hold the required strings found in that piece.
+    """
     pieces = [clause_pieces(text, translator.model_max_tokens, translator.count_tokens) for text in texts]
     for segment, parts in zip(segments, pieces):
         segment.pieces = parts if len(parts) > 1 else []
-    flat = translator.translate([p for parts in pieces for p in parts], _per_segment(progress, len(segments), sum(map(len, pieces))))
+    flat_pieces = [p for parts in pieces for p in parts]
+    if required is None:
+        flat = translator.translate(flat_pieces, _per_segment(progress, len(segments), len(flat_pieces)))
+    else:
+        flat = translator.force(flat_pieces, [[r for r in needs if r in p] for parts, needs in zip(pieces, required) for p in parts])
     hypotheses, start = [], 0
     for parts in pieces:
         done = flat[start : start + len(parts)]

@@ -28,6 +28,7 @@ class Hypothesis:
     text: str
     token_logprobs: list[float] = field(default_factory=list)
     parts: int = 1  # >1: the source was longer than the model's limit and was translated in this many parts
+    ids: list[int] = field(default_factory=list)  # target token ids, language code and end token left out
 
     @property
     def mean_logprob(self) -> float:
@@ -181,8 +182,44 @@ class Translator:
         for key, pieces in parts.items():
             done = results[position : position + len(pieces)]
             position += len(pieces)
-            self._cache[key] = Hypothesis(" ".join(h.text for h in done), [lp for h in done for lp in h.token_logprobs], parts=len(pieces))
+            self._cache[key] = Hypothesis(" ".join(h.text for h in done), [lp for h in done for lp in h.token_logprobs], parts=len(pieces), ids=[t for h in done for t in h.ids])
         return [self._cache[key] for key in keys]
+
+    def force(self, sentences: list[str], required: list[list[str]]) -> list[Hypothesis]:
+        """Translations holding every string of `required` (placeholders, or terms' English) for each sentence.
+
+        A string the model left out is put where the model itself finds it most likely (at a word
+        start), and the rest of the sentence is decoded again after it, so the words that follow
+        still come from the model. It needs only scoring and a forced prefix, so it works with
+        any model, not only one trained to copy placeholders.
+        """
+        return [self._force_one(s, hyp, needs) if needs else hyp for s, hyp, needs in zip(sentences, self.translate(sentences), required)]
+
+    def _force_one(self, sentence: str, hyp: Hypothesis, needs: list[str]) -> Hypothesis:
+        source = self.encode(sentence)
+        if hyp.parts > 1 or len(source) > self.model_max_tokens:
+            return hyp  # split sources are the pipeline's job: it hands over pieces that fit
+
+        def present(h: Hypothesis) -> int:
+            return sum(r in h.text for r in needs)
+
+        best, kept = hyp, 0  # kept: the forced prefix, which later insertions leave as it is
+        for _ in needs:  # each round adds one string to the kept prefix, so this many rounds suffice
+            missing = [r for r in needs if r not in hyp.text]
+            if not missing:
+                break
+            term = self.tokenizer(text_target=missing[0], add_special_tokens=False).input_ids
+            starts = [i for i in _word_starts(self.tokenizer.convert_ids_to_tokens(hyp.ids)) + [len(hyp.ids)] if i >= kept]
+            # room for the end token, and for a few words after the term, in the decoder's positions
+            candidates = [hyp.ids[:i] + term for i in dict.fromkeys(starts) if i + len(term) + 8 < self.model_max_tokens]
+            if not candidates:
+                break
+            scores = self._score([source] * len(candidates), candidates)
+            prefix = max(zip(candidates, scores), key=lambda c: sum(c[1][-len(term) - 1 : -1]))[0]
+            hyp, kept = self._generate_safely([source], [prefix])[0], len(prefix)
+            if present(hyp) > present(best):
+                best = hyp
+        return best
 
     def _split(self, ids: list[int]) -> list[list[int]]:
         """A source too long for the model goes in parts rather than being cut short."""
@@ -219,10 +256,10 @@ class Translator:
                 batches.append([i])
         return batches
 
-    def _generate_safely(self, sources: list[list[int]]) -> list[Hypothesis]:
+    def _generate_safely(self, sources: list[list[int]], prefixes: list[list[int]] | None = None) -> list[Hypothesis]:
         """On out-of-memory, halve the batch and try again; one sentence that does not fit is an error."""
         try:
-            return self._generate(sources)
+            return self._generate(sources, prefixes)
         except (RuntimeError, MemoryError) as e:
             if not _is_out_of_memory(e):
                 raise
@@ -230,7 +267,8 @@ class Translator:
                 raise ModelError(f"{self.path}: out of memory translating one sentence of {len(sources[0])} tokens; try a smaller --max-length or --device cpu") from None
             self._release_memory()
             half = len(sources) // 2
-            return self._generate_safely(sources[:half]) + self._generate_safely(sources[half:])
+            rest = prefixes[half:] if prefixes else None
+            return self._generate_safely(sources[:half], prefixes and prefixes[:half]) + self._generate_safely(sources[half:], rest)
 
     def _release_memory(self) -> None:
         import torch
@@ -242,16 +280,37 @@ class Translator:
         """(min, max) new tokens for one batch; the benchmark overrides it to force output lengths."""
         return 0, self.max_length
 
-    def _generate(self, sources: list[list[int]]) -> list[Hypothesis]:
+    def _decoder_prefix(self) -> list[int]:
+        """The ids the decoder starts from, before any text: its start token and the language code."""
+        if self.family.target_via == "decoder_start":
+            return [self.target_token_id]
+        start = self.model.generation_config.decoder_start_token_id
+        if start is None:
+            start = self.model.config.decoder_start_token_id
+        return [start] + ([self.target_token_id] if self.family.target_via == "forced_bos" else [])
+
+    def _padded(self, rows: list[list[int]], pad: int):
         import torch
 
-        pad = self.tokenizer.pad_token_id
-        width = max(len(s) for s in sources)
-        input_ids = torch.tensor([s + [pad] * (width - len(s)) for s in sources], device=self.device)
-        attention_mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sources], device=self.device)
+        width = max(len(r) for r in rows)
+        ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
+        mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
+        return ids, mask
+
+    def _generate(self, sources: list[list[int]], prefixes: list[list[int]] | None = None) -> list[Hypothesis]:
+        """Beam search; with `prefixes`, each output starts with its prefix's target ids."""
+        import torch
+
+        if prefixes and len(sources) > 1:  # generate() takes one decoder prefix length per call
+            return [h for s, p in zip(sources, prefixes) for h in self._generate([s], [p])]
+        input_ids, attention_mask = self._padded(sources, self.tokenizer.pad_token_id)
         min_new, max_new = self._length_bounds(sources)
         options = {}
-        if self.family.target_via == "forced_bos":
+        if prefixes:
+            options["decoder_input_ids"] = torch.tensor([self._decoder_prefix() + prefixes[0]], device=self.device)
+            max_new = min(max_new, self.model_max_tokens - options["decoder_input_ids"].shape[1] - 1)
+            min_new = min(min_new, max_new)
+        elif self.family.target_via == "forced_bos":
             options["forced_bos_token_id"] = self.target_token_id
             min_new, max_new = min_new + 1, max_new + 1  # the forced language code is a generated token here
         elif self.family.target_via == "decoder_start":
@@ -271,13 +330,37 @@ class Translator:
                 out.sequences, out.scores, getattr(out, "beam_indices", None), normalize_logits=self.beam_size == 1
             )
         hyps = []
-        special = set(self.tokenizer.all_special_ids) - {self.tokenizer.eos_token_id}
+        special = set(self.tokenizer.all_special_ids) - {self.tokenizer.unk_token_id}
+        scored_special = special - {self.tokenizer.eos_token_id}
         for seq, scores in zip(out.sequences, transition):
             # sequences start with the decoder start token, which has no score
             tokens = seq[-scores.shape[0] :].tolist()
-            logprobs = [float(s) for t, s in zip(tokens, scores.tolist()) if t not in special and s > float("-inf")]
-            hyps.append(Hypothesis(text=self.tokenizer.decode(seq, skip_special_tokens=True).strip(), token_logprobs=logprobs))
+            logprobs = [float(s) for t, s in zip(tokens, scores.tolist()) if t not in scored_special and s > float("-inf")]
+            ids = [t for t in seq.tolist()[len(self._decoder_prefix()) :] if t not in special]
+            hyps.append(Hypothesis(text=self.tokenizer.decode(ids, skip_special_tokens=True).strip(), token_logprobs=logprobs, ids=ids))
+        if prefixes:  # the scores above cover only the tokens generated after the prefix
+            ended = out.sequences[0].tolist()[-1] == self.tokenizer.eos_token_id
+            full = self._score(sources, [hyps[0].ids])[0]
+            hyps[0].token_logprobs = full if ended else full[:-1]
         return hyps
+
+    def _score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
+        """Teacher-forced log-probabilities of each target's tokens, then of the end token after them."""
+        import torch
+
+        start = self._decoder_prefix()
+        rows = [start + t + [self.tokenizer.eos_token_id] for t in targets]
+        scores: list[list[float]] = []
+        chunk = max(1, SCORE_BATCH_TOKENS // max(len(r) for r in rows))
+        with torch.inference_mode():
+            for at in range(0, len(rows), chunk):
+                src_ids, src_mask = self._padded(sources[at : at + chunk], self.tokenizer.pad_token_id)
+                dec_ids, _ = self._padded(rows[at : at + chunk], self.tokenizer.pad_token_id)
+                logprobs = self.model(input_ids=src_ids, attention_mask=src_mask, decoder_input_ids=dec_ids).logits.log_softmax(-1)
+                for n, row in enumerate(rows[at : at + chunk]):
+                    positions = range(len(start) - 1, len(row) - 1)
+                    scores.append([float(logprobs[n, p, row[p + 1]]) for p in positions])
+        return scores
 
 
 class CT2Translator(Translator):
@@ -304,32 +387,42 @@ class CT2Translator(Translator):
     def _release_memory(self) -> None:
         pass  # CTranslate2 frees its own buffers when a call fails
 
-    def _generate(self, sources: list[list[int]]) -> list[Hypothesis]:
+    def _language(self) -> list[str]:
+        return [self.family.target_token] if self.family.target_token else []
+
+    def _generate(self, sources: list[list[int]], prefixes: list[list[int]] | None = None) -> list[Hypothesis]:
         tokens = [self.tokenizer.convert_ids_to_tokens(s) for s in sources]
-        prefix = [[self.family.target_token]] * len(sources) if self.family.target_token else None
+        language = self._language()
+        forced = [language + self.tokenizer.convert_ids_to_tokens(p) for p in prefixes] if prefixes else [language] * len(sources)
         min_new, max_new = self._length_bounds(sources)
-        offset = 1 if prefix else 0  # the language code counts as a decoding step for CTranslate2
+        offset = len(language)  # the language code counts as a decoding step for CTranslate2
         results = self.model.translate_batch(
             tokens,
-            target_prefix=prefix,
+            target_prefix=forced if any(forced) else None,
             beam_size=self.beam_size,
-            max_decoding_length=max_new + offset,
+            max_decoding_length=min(max_new + max(map(len, forced)), self.model_max_tokens - 1),
             min_decoding_length=min_new + offset,
             max_input_length=0,
             return_end_token=True,
         )
-        outputs = [r.hypotheses[0] for r in results]
+        outputs = [r.hypotheses[0][offset:] for r in results]
         ended = [bool(o) and o[-1] == self.tokenizer.eos_token for o in outputs]
         outputs = [o[:-1] if e else o for o, e in zip(outputs, ended)]
-        # scoring holds a full-vocabulary row per target token: a token budget keeps that small
-        scored = self.model.score_batch(tokens, outputs, max_input_length=0, offset=offset, max_batch_size=SCORE_BATCH_TOKENS, batch_type="tokens")
+        ids = [self.tokenizer.convert_tokens_to_ids(o) for o in outputs]
         hyps = []
-        for output, score, end in zip(outputs, scored, ended):
+        for out_ids, logprobs, end in zip(ids, self._score(sources, ids), ended):
             # scoring always adds the end token; it counts only if the search produced it
-            logprobs = list(score.log_probs) if end else list(score.log_probs)[:-1]
-            ids = self.tokenizer.convert_tokens_to_ids(output)
-            hyps.append(Hypothesis(text=self.tokenizer.decode(ids, skip_special_tokens=True).strip(), token_logprobs=logprobs))
+            text = self.tokenizer.decode(out_ids, skip_special_tokens=True).strip()
+            hyps.append(Hypothesis(text=text, token_logprobs=logprobs if end else logprobs[:-1], ids=out_ids))
         return hyps
+
+    def _score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
+        language = self._language()
+        tokens = [self.tokenizer.convert_ids_to_tokens(s) for s in sources]
+        forced = [language + self.tokenizer.convert_ids_to_tokens(t) for t in targets]
+        # scoring holds a full-vocabulary row per target token: a token budget keeps that small
+        scored = self.model.score_batch(tokens, forced, max_input_length=0, offset=len(language), max_batch_size=SCORE_BATCH_TOKENS, batch_type="tokens")
+        return [list(s.log_probs) for s in scored]
 
 
 def _default_device() -> str:
