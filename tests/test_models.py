@@ -123,3 +123,42 @@ def test_model_choice_order(models_dir, tiny_model, family_models, tmp_path, mon
     assert models.choose_model("m2m100_418M") == (models_dir / "m2m100_418M", "--model")
     with pytest.raises(ModelError, match="nowhere: no model folder there or under .* \\(from --model\\)"):
         models.choose_model("nowhere")
+
+
+def test_shortlist_is_built_from_a_corpus_and_used(models_dir, tiny_model, tmp_path, capsys):
+    from conftest import TRAIN
+
+    from vi2en.translate import load_translator
+
+    folder = models_dir / "tiny"
+    shutil.copytree(tiny_model, folder)
+    corpus = TRAIN / "anki-tatoeba"
+    assert main(["models", "shortlist", "tiny", str(corpus)]) == 2
+    assert "no CTranslate2 copy to shortlist (run: vi2en models convert" in capsys.readouterr().err
+    assert main(["models", "convert", "tiny"]) == 0
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.vi").write_text("một\nhai\n", encoding="utf-8")
+    (bad / "a.en").write_text("one\n", encoding="utf-8")
+    assert main(["models", "shortlist", "tiny", str(bad)]) == 2
+    assert "a.vi: 2 lines but a.en has 1" in capsys.readouterr().err
+    assert not (folder / "ct2-int8" / "vmap.txt").exists()
+
+    assert main(["models", "shortlist", "tiny", str(corpus), "--per-token", "5", "--frequent", "20"]) == 0
+    assert "shortlist from" in capsys.readouterr().out
+    lines = (folder / "ct2-int8" / "vmap.txt").read_text(encoding="utf-8").splitlines()
+    always = lines[0].split("\t")
+    assert always[0] == "" and len(always[1].split()) == 20  # the most frequent target tokens: always candidates
+    rules = dict(line.split("\t") for line in lines[1:])
+    assert all(key.strip() and 1 <= len(c.split()) <= 6 and key in c.split() for key, c in rules.items())  # a token may be copied
+    assert "▁Tom" in rules["▁Tom"].split() and "<t0>" in rules["<t0>"].split()
+
+    shortlisted, full = load_translator(folder), load_translator(folder, backend="ctranslate2")
+    full.shortlist = False
+    assert shortlisted.describe()["shortlist"] is True
+    sentences = ["Tom đang ăn táo.", "Tôi không biết."]
+    hyps = shortlisted.translate(sentences)
+    # CTranslate2 adds the unknown, start and end tokens to every shortlist
+    allowed = {"<unk>", "</s>"} | set(lines[0].split("\t")[1].split()) | {c for s in sentences for t in shortlisted.tokenizer.convert_ids_to_tokens(shortlisted.encode(s)) for c in rules.get(t, "").split()}
+    assert all(t in allowed for h in hyps for t in shortlisted.tokenizer.convert_ids_to_tokens(h.ids))
+    assert any(t not in allowed for h in full.translate(sentences) for t in full.tokenizer.convert_ids_to_tokens(h.ids))  # random weights stray without it

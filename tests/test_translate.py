@@ -135,7 +135,7 @@ def converted(tiny_model, tmp_path_factory):
 def test_ct2_backend_is_chosen_when_converted_and_scores_each_token(converted, tiny_model):
     translator = load_translator(converted, max_length=6)
     assert isinstance(translator, CT2Translator)
-    assert translator.describe() | {"path": ""} == {"name": "tiny", "path": "", "family": "marian", "backend": "ctranslate2", "device": "cpu", "beam_size": 4, "compute_type": "int8"}
+    assert translator.describe() | {"path": ""} == {"name": "tiny", "path": "", "family": "marian", "backend": "ctranslate2", "device": "cpu", "beam_size": 4, "compute_type": "int8", "shortlist": False}
     assert type(load_translator(tiny_model)) is Translator  # no copy: transformers
     sentences = ["Chào bạn.", "Đồng chí Hoàng Nghĩa Hiếu phát biểu tại buổi làm việc.", "Chào bạn."]
     hyps = translator.translate(sentences)
@@ -230,3 +230,22 @@ def test_force_scores_the_term_where_the_model_wants_it(converted):
     best = places[by_hand.index(max(by_hand))]
     forced = translator.force([sentence], [["Party"]])[0]
     assert forced.ids[: best + len(term)] == hyp.ids[:best] + term
+
+
+def test_ct2_backend_follows_the_models_generation_rules(converted, tmp_path):
+    """transformers applies generation_config.json by itself; CTranslate2 must be told (loop control, minimum length)."""
+    import json
+
+    def repeated_bigrams(ids):
+        pairs = list(zip(ids, ids[1:]))
+        return len(pairs) - len(set(pairs))
+
+    sentences = ["Chào bạn.", "Đồng chí Hoàng Nghĩa Hiếu phát biểu tại buổi làm việc."]
+    looping = CT2Translator(converted, beam_size=2, max_length=30).translate(sentences)
+    assert any(repeated_bigrams(h.ids) for h in looping)  # random weights loop
+    folder = tmp_path / "tiny"
+    shutil.copytree(converted, folder)
+    config = json.loads((folder / "generation_config.json").read_text(encoding="utf-8"))
+    (folder / "generation_config.json").write_text(json.dumps({**config, "no_repeat_ngram_size": 2, "min_new_tokens": 25}), encoding="utf-8")
+    capped = CT2Translator(folder, beam_size=2, max_length=30).translate(sentences)
+    assert all(repeated_bigrams(h.ids) == 0 and len(h.ids) >= 25 for h in capped)

@@ -55,6 +55,7 @@ example:
   vi2en models list
   vi2en models pull opus-mt-vi-en
   vi2en models convert opus-mt-vi-en        # CTranslate2 int8 copy: used automatically, several times faster
+  vi2en models shortlist opus-mt-vi-en ../shared/data/train/*   # score only likely target tokens: faster again
   vi2en models info models/opus-mt-vi-en""",
 }
 
@@ -571,6 +572,16 @@ def cmd_models_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models_shortlist(args: argparse.Namespace) -> int:
+    from vi2en import models
+
+    folder = models.choose_model(args.model)[0]
+    print(f"building the vocabulary shortlist of {folder} from {len(args.corpora)} corpora …", file=sys.stderr)
+    path, pairs = models.shortlist(folder, [Path(c) for c in args.corpora], per_token=args.per_token, frequent=args.frequent)
+    print(f"{folder}: shortlist from {pairs} sentence pairs written to {path}; the CTranslate2 backend uses it from now on")
+    return 0
+
+
 def cmd_models_info(args: argparse.Namespace) -> int:
     from vi2en import models
 
@@ -602,6 +613,12 @@ def add_models_parser(sub) -> None:
     q.add_argument("model", metavar="NAME|PATH", help="a model name under models/ or a model folder")
     q.add_argument("--force", action="store_true", help="replace an existing copy")
     q.set_defaults(models_func=cmd_models_convert)
+    q = models_sub.add_parser("shortlist", help="build the vocabulary shortlist that speeds up the CTranslate2 copy", epilog=EXAMPLES["models"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    q.add_argument("model", metavar="NAME|PATH", help="a model name under models/ or a model folder, already converted")
+    q.add_argument("corpora", nargs="+", metavar="CORPUS", help="folders of NAME.vi/NAME.en files, or .tmx files (e.g. `vi2en tm export --format tmx`)")
+    q.add_argument("--per-token", type=int, default=50, help="candidates kept per source token (default: 50)")
+    q.add_argument("--frequent", type=int, default=300, help="most frequent target tokens, always candidates (default: 300)")
+    q.set_defaults(models_func=cmd_models_shortlist)
     q = models_sub.add_parser("info", help="describe a local model folder", epilog=EXAMPLES["models"], formatter_class=argparse.RawDescriptionHelpFormatter)
     q.add_argument("path", help="model folder")
     q.set_defaults(models_func=cmd_models_info)

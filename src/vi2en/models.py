@@ -200,3 +200,26 @@ def info(folder: Path) -> dict:
     if meta.is_file():
         record.update(json.loads(meta.read_text(encoding="utf-8")))
     return record
+
+
+def shortlist(folder: Path, corpora: list[Path], **options) -> tuple[Path, int]:
+    """Write the vocabulary shortlist of the model's CTranslate2 copy from parallel corpora; returns (path, pairs read)."""
+    from transformers import AutoTokenizer
+    from transformers.utils import logging
+
+    from vi2en.corpus import DataError, read_corpus
+    from vi2en.shortlist import build_vmap, write_vmap
+
+    check_model_folder(folder)
+    if not has_ct2_copy(folder):
+        raise ModelError(f"{folder}: no CTranslate2 copy to shortlist (run: vi2en models convert {folder})")
+    try:
+        pairs = [pair for corpus in corpora for pair in read_corpus(Path(corpus))]
+    except DataError as e:
+        raise ModelError(str(e)) from None
+    if not pairs:
+        raise ModelError(f"{', '.join(map(str, corpora))}: no sentence pairs")
+    logging.set_verbosity_error()  # corpus lines longer than the model's input are fine to count
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    return write_vmap(folder / CT2_FOLDER, build_vmap(tokenizer, pairs, **options)), len(pairs)
+

@@ -375,14 +375,30 @@ class CT2Translator(Translator):
     def _load(self) -> None:
         import ctranslate2
 
+        from vi2en.shortlist import VMAP
+
+        self.rules = self._generation_rules()
         ct2_dir = self.path / CT2_FOLDER
         if not (ct2_dir / "model.bin").is_file():
             raise ModelError(f"{self.path}: no CTranslate2 copy in {CT2_FOLDER}/ (run: vi2en models convert {self.path})")
         self.compute_type = "float16" if self.device == "cuda" else "int8"
         self.model = ctranslate2.Translator(str(ct2_dir), device=self.device, compute_type=self.compute_type, intra_threads=self.threads)
+        self.shortlist = (ct2_dir / VMAP).is_file()
 
     def describe(self) -> dict:
-        return {**super().describe(), "compute_type": self.compute_type}
+        return {**super().describe(), "compute_type": self.compute_type, "shortlist": self.shortlist}
+
+    def _generation_rules(self) -> dict:
+        """The model's own decoding rules (generation_config.json), which transformers applies by itself.
+
+        Loop control above all: the compact model is trained to rely on no_repeat_ngram_size.
+        """
+        try:
+            config = json.loads((self.path / "generation_config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        rules = {"no_repeat_ngram_size": config.get("no_repeat_ngram_size") or 0, "repetition_penalty": config.get("repetition_penalty") or 1.0}
+        return {**rules, "min_new_tokens": config.get("min_new_tokens") or 0}
 
     def _release_memory(self) -> None:
         pass  # CTranslate2 frees its own buffers when a call fails
@@ -395,6 +411,7 @@ class CT2Translator(Translator):
         language = self._language()
         forced = [language + self.tokenizer.convert_ids_to_tokens(p) for p in prefixes] if prefixes else [language] * len(sources)
         min_new, max_new = self._length_bounds(sources)
+        min_new = max(min_new, self.rules.get("min_new_tokens", 0))
         offset = len(language)  # the language code counts as a decoding step for CTranslate2
         results = self.model.translate_batch(
             tokens,
@@ -402,6 +419,9 @@ class CT2Translator(Translator):
             beam_size=self.beam_size,
             max_decoding_length=min(max_new + max(map(len, forced)), self.model_max_tokens - 1),
             min_decoding_length=min_new + offset,
+            no_repeat_ngram_size=self.rules.get("no_repeat_ngram_size", 0),
+            repetition_penalty=self.rules.get("repetition_penalty", 1.0),
+            use_vmap=self.shortlist,
             max_input_length=0,
             return_end_token=True,
         )
