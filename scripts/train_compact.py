@@ -10,6 +10,13 @@ Example (the command behind the shipped model is in its model card):
         --work runs/compact --out models/compact-vi-en --time-budget-minutes 90
 
 Interrupted? Run the same command with --resume: it continues from the last checkpoint in --work.
+
+Fine-tuning (on your own archive, or on approved translations from `vi2en tm export --format tmx`):
+--init FOLDER starts from that model's float weights and keeps its tokenizer, e.g.
+
+    PYTHONPATH=src python scripts/train_compact.py approved.tmx /work/shared/data/train/* \
+        --init runs/compact-float --lr 3e-4 --warmup 200 --time-budget-minutes 40 \
+        --valid /work/shared/data/eval/flores200-dev --work runs/finetune --out runs/compact-finetuned
 """
 
 from __future__ import annotations
@@ -139,7 +146,7 @@ def augment(pairs, glossary, rng: random.Random, p_term: float, p_placeholder: f
         else:
             rng.shuffle(spans)
             new_vi, new_en = vi, en
-            for (v, e), tag in zip(spans[: rng.randint(1, 2)], rng.sample(PLACEHOLDERS, 2)):
+            for (v, e), tag in zip(spans[: rng.randint(1, 3)], rng.sample(PLACEHOLDERS, 3)):
                 new_vi = replace_once(new_vi, v, tag)
                 new_en = replace_once(new_en, e, tag, ignore_case=True)
             words_left = len(re.sub(r"<t\d>", " ", new_vi).split())
@@ -307,6 +314,7 @@ def parse_args(argv=None):
     p.add_argument("--work", type=Path, required=True, help="work folder: data cache, checkpoints, train.log")
     p.add_argument("--out", type=Path, required=True, help="final model folder (replaced only when the new model is complete)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --work")
+    p.add_argument("--init", type=Path, help="fine-tune: start from this model folder's float weights and keep its tokenizer (the size options are then ignored)")
     p.add_argument("--vocab-size", type=int, default=8000)
     p.add_argument("--d-model", type=int, default=256)
     p.add_argument("--encoder-layers", type=int, default=6)
@@ -345,7 +353,11 @@ def prepare_data(args, log):
     with open(args.work / "augmented-sample.tsv", "w", encoding="utf-8") as f:  # for a human look
         for vi, en in rng.sample(extra, min(200, len(extra))):
             f.write(f"{vi}\t{en}\n")
-    spm_model = train_sentencepiece((t for pair in cleaned + copies for t in pair), args.work / "spm", args.vocab_size)
+    if args.init:  # the model's own vocabulary: its embeddings are indexed by it
+        spm_model = args.work / "spm.model"
+        shutil.copy(args.init / "source.spm", spm_model)
+    else:
+        spm_model = train_sentencepiece((t for pair in cleaned + copies for t in pair), args.work / "spm", args.vocab_size)
     vocab = write_tokenizer_files(spm_model, args.work / "tokenizer")
     proc = spm.SentencePieceProcessor(model_file=str(spm_model))
     data = {
@@ -400,10 +412,17 @@ def train(args) -> int:
     valid_vi, valid_en = zip(*read_pair_files(*sorted(args.valid.glob("*.vi")), *sorted(args.valid.glob("*.en"))))
     valid_vi, valid_en = list(valid_vi[: args.valid_size]), list(valid_en[: args.valid_size])
 
-    model = new_marian_model(
-        vocab_size, d_model=args.d_model, layers=args.encoder_layers, decoder_layers=args.decoder_layers,
-        heads=args.heads, ffn=args.ffn, seed=args.seed,
-    ).to(device)
+    if args.init:
+        from transformers import MarianMTModel
+
+        model = MarianMTModel.from_pretrained(args.init, dtype=torch.float32).to(device)
+        if model.config.vocab_size != vocab_size:
+            raise DataError(f"{args.init}: vocabulary of {model.config.vocab_size} but its tokenizer gives {vocab_size}")
+    else:
+        model = new_marian_model(
+            vocab_size, d_model=args.d_model, layers=args.encoder_layers, decoder_layers=args.decoder_layers,
+            heads=args.heads, ffn=args.ffn, seed=args.seed,
+        ).to(device)
     zero_pad_row(model, pad)
     log(f"model: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, vocab {vocab_size}, device {device}")
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-9, weight_decay=0.01)

@@ -119,3 +119,15 @@ def test_a_server_killed_during_a_save_keeps_all_or_nothing(out, translated_seed
     memory = Memory(out / "vi2en-tm.sqlite")
     assert len(memory.state(doc).entries) in (0, len(doc.segments))
     assert sqlite3.connect(memory.path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_terms_forced_into_the_output_are_pointed_out(client, translated_seed):
+    """The tiny random model renders no term itself: the ones forced in are marked for the editor, the missing ones too."""
+    doc = document.load(translated_seed)
+    hits = [h for s in doc.segments for h in s.terms]
+    forced = sum(h.get("fix") == "forced" for h in hits)
+    missing = sum(not h["found"] for h in hits)
+    assert forced > 0
+    page = client.get(f"/a/{translated_seed.stem}").get_data(as_text=True)
+    assert page.count("(forced in: check the words around it)") == forced
+    assert page.count("</mark> (missing)") == missing
