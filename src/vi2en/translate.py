@@ -16,7 +16,8 @@ from typing import Callable
 from vi2en.text import match_key
 
 CT2_FOLDER = "ct2-int8"  # where `vi2en models convert` writes a model's CTranslate2 copy
-SCORE_BATCH_TOKENS = 256  # × a 50k vocabulary × 4 bytes ≈ 50 MB of logits at a time
+FORCE_WINDOW = 0.3  # Translator.force tries places within this share of the sentence from the source's
+SCORE_BATCH_TOKENS = 512  # × a 54k vocabulary × 4 bytes ≈ 110 MB of logits at a time
 
 
 class ModelError(Exception):
@@ -110,16 +111,15 @@ class Translator:
         self.batch_tokens = batch_tokens
         self.batch_size = batch_size
         self.threads = threads
-        self.device = device or _default_device()
+        self.device = device or self._default_device()
         self.selected_by = ""  # how vi2en.models.choose_model chose it, recorded in describe()
         self._cache: dict[str, Hypothesis] = {}
         try:
-            from transformers import AutoTokenizer
             from transformers.utils import logging
 
             logging.disable_progress_bar()
             logging.set_verbosity_error()  # length warnings are handled here: long sources are split
-            self.tokenizer = AutoTokenizer.from_pretrained(self.path, **({"src_lang": self.family.src_lang} if self.family.src_lang else {}))
+            self.tokenizer = self._load_tokenizer()
             self._load()
         except (OSError, ValueError, KeyError, RuntimeError, ImportError) as e:
             raise ModelError(f"{self.path}: cannot load model ({str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__})") from None
@@ -127,6 +127,21 @@ class Translator:
         self.target_token_id = self.tokenizer.convert_tokens_to_ids(self.family.target_token) if self.family.target_token else None
         if self.target_token_id is not None and self.target_token_id == self.tokenizer.unk_token_id:
             raise ModelError(f"{self.path}: tokenizer has no {self.family.target_token} language code")
+
+    def _load_tokenizer(self):
+        """The class the folder names, when transformers has it; AutoTokenizer would load torch for its config."""
+        import transformers
+
+        options = {"src_lang": self.family.src_lang} if self.family.src_lang else {}
+        config = self.path / "tokenizer_config.json"
+        named = json.loads(config.read_text(encoding="utf-8")).get("tokenizer_class") if config.is_file() else None
+        tokenizer_class = getattr(transformers, named, None) if named else None
+        return (tokenizer_class or transformers.AutoTokenizer).from_pretrained(self.path, **options)
+
+    def _default_device(self) -> str:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
 
     def _source_limit(self) -> int:
         """The longest source the model takes: its tokenizer's limit, else its position table."""
@@ -191,35 +206,49 @@ class Translator:
         A string the model left out is put where the model itself finds it most likely (at a word
         start), and the rest of the sentence is decoded again after it, so the words that follow
         still come from the model. It needs only scoring and a forced prefix, so it works with
-        any model, not only one trained to copy placeholders.
+        any model, not only one trained to copy placeholders. All sentences go through each
+        round together, so the backend works in batches.
         """
-        return [self._force_one(s, hyp, needs) if needs else hyp for s, hyp, needs in zip(sentences, self.translate(sentences), required)]
-
-    def _force_one(self, sentence: str, hyp: Hypothesis, needs: list[str]) -> Hypothesis:
-        source = self.encode(sentence)
-        if hyp.parts > 1 or len(source) > self.model_max_tokens:
-            return hyp  # split sources are the pipeline's job: it hands over pieces that fit
-
-        def present(h: Hypothesis) -> int:
-            return sum(r in h.text for r in needs)
-
-        best, kept = hyp, 0  # kept: the forced prefix, which later insertions leave as it is
-        for _ in needs:  # each round adds one string to the kept prefix, so this many rounds suffice
-            missing = [r for r in needs if r not in hyp.text]
-            if not missing:
+        results = self.translate(sentences)
+        todo = [_Forcing(i, s, self.encode(s), results[i], needs) for i, (s, needs) in enumerate(zip(sentences, required)) if needs]
+        # split sources are the pipeline's job: it hands over pieces that fit
+        todo = [f for f in todo if f.hyp.parts == 1 and len(f.source) <= self.model_max_tokens]
+        for _ in range(max((len(f.needs) for f in todo), default=0)):  # each round adds one string to a kept prefix
+            rounds = [(f, self._candidates(f)) for f in todo if f.missing()]
+            rounds = [(f, c) for f, c in rounds if c]
+            if not rounds:
                 break
-            term = self.tokenizer(text_target=missing[0], add_special_tokens=False).input_ids
-            starts = [i for i in _word_starts(self.tokenizer.convert_ids_to_tokens(hyp.ids)) + [len(hyp.ids)] if i >= kept]
-            # room for the end token, and for a few words after the term, in the decoder's positions
-            candidates = [hyp.ids[:i] + term for i in dict.fromkeys(starts) if i + len(term) + 8 < self.model_max_tokens]
-            if not candidates:
-                break
-            scores = self._score([source] * len(candidates), candidates)
-            prefix = max(zip(candidates, scores), key=lambda c: sum(c[1][-len(term) - 1 : -1]))[0]
-            hyp, kept = self._generate_safely([source], [prefix])[0], len(prefix)
-            if present(hyp) > present(best):
-                best = hyp
-        return best
+            flat = [(f, c) for f, cands in rounds for c in cands]
+            scores = self._score([f.source for f, _ in flat], [c for _, c in flat])
+            best: dict[int, tuple[float, list[int]]] = {}
+            for (f, candidate), score in zip(flat, scores):
+                value = sum(score[-f.term_length - 1 : -1])  # the term's own tokens, not the end token after it
+                if f.index not in best or value > best[f.index][0]:
+                    best[f.index] = (value, candidate)
+            prefixes = [best[f.index][1] for f, _ in rounds]
+            for (f, _), prefix, hyp in zip(rounds, prefixes, self._generate_safely([f.source for f, _ in rounds], prefixes)):
+                f.advance(hyp, len(prefix))
+        for f in todo:
+            results[f.index] = f.best
+        return results
+
+    def _candidates(self, f: "_Forcing") -> list[list[int]]:
+        """The hypothesis cut at word starts after the kept prefix, with the first missing string put there.
+
+        Only word starts in about the same part of the sentence as the string in the source are
+        tried (all of them when none is): word order between Vietnamese and English news differs
+        within phrases, rarely across the whole sentence, and each try costs a scoring pass.
+        """
+        wanted = f.missing()[0]
+        term = self.tokenizer(text_target=wanted, add_special_tokens=False).input_ids
+        f.term_length = len(term)
+        length = len(f.hyp.ids)
+        starts = [i for i in _word_starts(self.tokenizer.convert_ids_to_tokens(f.hyp.ids)) + [length] if i >= f.kept]
+        # room for the end token, and for a few words after the term, in the decoder's positions
+        starts = [i for i in dict.fromkeys(starts) if i + len(term) + 8 < self.model_max_tokens]
+        where = max(0, f.sentence.find(wanted)) / max(1, len(f.sentence))
+        near = [i for i in starts if abs(i / max(1, length) - where) <= FORCE_WINDOW]
+        return [f.hyp.ids[:i] + term for i in near or starts]
 
     def _split(self, ids: list[int]) -> list[list[int]]:
         """A source too long for the model goes in parts rather than being cut short."""
@@ -403,6 +432,11 @@ class CT2Translator(Translator):
     def _release_memory(self) -> None:
         pass  # CTranslate2 frees its own buffers when a call fails
 
+    def _default_device(self) -> str:
+        import ctranslate2
+
+        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+
     def _language(self) -> list[str]:
         return [self.family.target_token] if self.family.target_token else []
 
@@ -445,10 +479,29 @@ class CT2Translator(Translator):
         return [list(s.log_probs) for s in scored]
 
 
-def _default_device() -> str:
-    import torch
+@dataclass
+class _Forcing:
+    """One sentence's way through `Translator.force`."""
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    index: int
+    sentence: str
+    source: list[int]
+    hyp: Hypothesis
+    needs: list[str]
+    best: Hypothesis | None = None
+    kept: int = 0  # length of the forced prefix, which later insertions leave as it is
+    term_length: int = 0
+
+    def __post_init__(self) -> None:
+        self.best = self.hyp
+
+    def missing(self) -> list[str]:
+        return [r for r in self.needs if r not in self.hyp.text]
+
+    def advance(self, hyp: Hypothesis, kept: int) -> None:
+        self.hyp, self.kept = hyp, kept
+        if len(self.missing()) < sum(r not in self.best.text for r in self.needs):
+            self.best = hyp
 
 
 def _word_starts(pieces: list[str]) -> list[int]:
