@@ -107,7 +107,13 @@ def cmd_translate(args: argparse.Namespace) -> int:
             doc = pipeline.build_document(path)
             total = len(doc.segments)
             with tqdm(total=total, unit="sent", desc=Path(path).name, disable=args.quiet or total <= 5, file=sys.stderr, leave=False) as bar:
-                pipeline.translate_document(doc, translator, glossary, bar.update, memory=memory)
+
+                def update(n: int) -> None:
+                    bar.update(n)
+                    if bar.n >= total:  # what remains is putting back terms the model left out
+                        bar.set_description_str(f"{Path(path).name}: checking terms")
+
+                pipeline.translate_document(doc, translator, glossary, update, memory=memory)
             outputs = pipeline.write_outputs(doc, Path(args.out))
         except (ReadError, DocumentError, TMError, OSError) as e:
             failures += 1
