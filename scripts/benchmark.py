@@ -190,10 +190,13 @@ def main() -> int:
     source_tokens = [len(tokenizer(s).input_ids) for s in sentences]
     useful = sum(target_length(n) for n in source_tokens)
 
+    def command(side: str, sentences: int) -> list[str]:
+        return [sys.executable, __file__, "--sentences", str(sentences), "--threads", str(args.threads), "--device", args.device,
+                "--batch-size", str(args.batch_size), "--work", str(args.work), "--sample", str(args.sample), "--side", side]
+
     # both sides at once, so they share whatever else the machine is doing; each in its own process for its own peak memory
-    command = [sys.executable, __file__, "--sentences", str(args.sentences), "--threads", str(args.threads), "--device", args.device, "--batch-size", str(args.batch_size), "--work", str(args.work), "--sample", str(args.sample)]
     print("running the naive and the fast side …", file=sys.stderr)
-    running = {side: subprocess.Popen(command + ["--side", side], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for side in ("naive", "fast")}
+    running = {side: subprocess.Popen(command(side, args.sentences), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for side in ("naive", "fast")}
     sides = {}
     for side, process in running.items():
         out, err = process.communicate()
@@ -203,11 +206,7 @@ def main() -> int:
         sides[side] = json.loads(out.strip().splitlines()[-1])
     # then the first 35 sentences alone, on otherwise idle cores: the wall time a desk waits for an article
     print("timing an article-sized batch on its own …", file=sys.stderr)
-    article_sample = args.work / "article.vi"
-    article_sample.write_text("\n".join(sentences[:ARTICLE]) + "\n", encoding="utf-8")
-    alone = [c if c != str(args.sample) else str(article_sample) for c in command]
-    alone[alone.index("--sentences") + 1] = str(ARTICLE)
-    done = subprocess.run(alone + ["--side", "fast"], capture_output=True, text=True)
+    done = subprocess.run(command("fast", ARTICLE), capture_output=True, text=True)
     if done.returncode != 0:
         print(done.stderr, file=sys.stderr)
         return 1

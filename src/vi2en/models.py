@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vi2en.document import write_atomic
-from vi2en.translate import CT2_FOLDER, FAMILIES, ModelError, check_model_folder, has_ct2_copy, read_config
+from vi2en.translate import CT2_FOLDER, FAMILIES, ModelError, check_model_folder, has_ct2_copy, load_tokenizer, read_config
 
 PROJECT_MODELS = Path(__file__).resolve().parents[2] / "models"
 REGISTRY = PROJECT_MODELS / "registry.toml"
@@ -204,13 +204,12 @@ def info(folder: Path) -> dict:
 
 def shortlist(folder: Path, corpora: list[Path], **options) -> tuple[Path, int]:
     """Write the vocabulary shortlist of the model's CTranslate2 copy from parallel corpora; returns (path, pairs read)."""
-    from transformers import AutoTokenizer
     from transformers.utils import logging
 
     from vi2en.corpus import DataError, read_corpus
     from vi2en.shortlist import build_vmap, write_vmap
 
-    check_model_folder(folder)
+    family = check_model_folder(folder)
     if not has_ct2_copy(folder):
         raise ModelError(f"{folder}: no CTranslate2 copy to shortlist (run: vi2en models convert {folder})")
     try:
@@ -220,6 +219,6 @@ def shortlist(folder: Path, corpora: list[Path], **options) -> tuple[Path, int]:
     if not pairs:
         raise ModelError(f"{', '.join(map(str, corpora))}: no sentence pairs")
     logging.set_verbosity_error()  # corpus lines longer than the model's input are fine to count
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    tokenizer = load_tokenizer(folder, family)
     return write_vmap(folder / CT2_FOLDER, build_vmap(tokenizer, pairs, **options)), len(pairs)
 

@@ -88,6 +88,21 @@ def check_model_folder(path: Path) -> Family:
     return family
 
 
+def load_tokenizer(path: Path, family: Family):
+    """The tokenizer class the folder names, when transformers has it, set for Vietnamese input.
+
+    AutoTokenizer would read the model config first, and that imports torch: seconds of start-up
+    the CTranslate2 path does not need.
+    """
+    import transformers
+
+    options = {"src_lang": family.src_lang} if family.src_lang else {}
+    config = path / "tokenizer_config.json"
+    named = json.loads(config.read_text(encoding="utf-8")).get("tokenizer_class") if config.is_file() else None
+    tokenizer_class = getattr(transformers, named, None) if named else None
+    return (tokenizer_class or transformers.AutoTokenizer).from_pretrained(path, **options)
+
+
 def _is_out_of_memory(error: BaseException) -> bool:
     return isinstance(error, MemoryError) or "out of memory" in str(error).lower()
 
@@ -119,7 +134,7 @@ class Translator:
 
             logging.disable_progress_bar()
             logging.set_verbosity_error()  # length warnings are handled here: long sources are split
-            self.tokenizer = self._load_tokenizer()
+            self.tokenizer = load_tokenizer(self.path, self.family)
             self._load()
         except (OSError, ValueError, KeyError, RuntimeError, ImportError) as e:
             raise ModelError(f"{self.path}: cannot load model ({str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__})") from None
@@ -127,16 +142,6 @@ class Translator:
         self.target_token_id = self.tokenizer.convert_tokens_to_ids(self.family.target_token) if self.family.target_token else None
         if self.target_token_id is not None and self.target_token_id == self.tokenizer.unk_token_id:
             raise ModelError(f"{self.path}: tokenizer has no {self.family.target_token} language code")
-
-    def _load_tokenizer(self):
-        """The class the folder names, when transformers has it; AutoTokenizer would load torch for its config."""
-        import transformers
-
-        options = {"src_lang": self.family.src_lang} if self.family.src_lang else {}
-        config = self.path / "tokenizer_config.json"
-        named = json.loads(config.read_text(encoding="utf-8")).get("tokenizer_class") if config.is_file() else None
-        tokenizer_class = getattr(transformers, named, None) if named else None
-        return (tokenizer_class or transformers.AutoTokenizer).from_pretrained(self.path, **options)
 
     def _default_device(self) -> str:
         import torch
@@ -214,26 +219,27 @@ class Translator:
         # split sources are the pipeline's job: it hands over pieces that fit
         todo = [f for f in todo if f.hyp.parts == 1 and len(f.source) <= self.model_max_tokens]
         for _ in range(max((len(f.needs) for f in todo), default=0)):  # each round adds one string to a kept prefix
-            rounds = [(f, self._candidates(f)) for f in todo if f.missing()]
-            rounds = [(f, c) for f, c in rounds if c]
+            rounds = [(f, *self._candidates(f)) for f in todo if f.missing()]
+            rounds = [(f, term, cands) for f, term, cands in rounds if cands]
             if not rounds:
                 break
-            flat = [(f, c) for f, cands in rounds for c in cands]
-            scores = self._score([f.source for f, _ in flat], [c for _, c in flat])
+            flat = [(f, term, c) for f, term, cands in rounds for c in cands]
+            scores = self._score([f.source for f, _, _ in flat], [c for _, _, c in flat])
             best: dict[int, tuple[float, list[int]]] = {}
-            for (f, candidate), score in zip(flat, scores):
-                value = sum(score[-f.term_length - 1 : -1])  # the term's own tokens, not the end token after it
+            for (f, term, candidate), score in zip(flat, scores):
+                value = sum(score[-len(term) - 1 : -1])  # the term's own tokens, not the end token after it
                 if f.index not in best or value > best[f.index][0]:
                     best[f.index] = (value, candidate)
-            prefixes = [best[f.index][1] for f, _ in rounds]
-            for (f, _), prefix, hyp in zip(rounds, prefixes, self._generate_safely([f.source for f, _ in rounds], prefixes)):
+            prefixes = [best[f.index][1] for f, _, _ in rounds]
+            for (f, _, _), prefix, hyp in zip(rounds, prefixes, self._generate_safely([f.source for f, _, _ in rounds], prefixes)):
                 f.advance(hyp, len(prefix))
         for f in todo:
             results[f.index] = f.best
         return results
 
-    def _candidates(self, f: "_Forcing") -> list[list[int]]:
-        """The hypothesis cut at word starts after the kept prefix, with the first missing string put there.
+    def _candidates(self, f: "_Forcing") -> tuple[list[int], list[list[int]]]:
+        """The first missing string's target ids, and the hypothesis cut at word starts after the
+        kept prefix with those ids put there.
 
         Only word starts in about the same part of the sentence as the string in the source are
         tried (all of them when none is): word order between Vietnamese and English news differs
@@ -241,14 +247,13 @@ class Translator:
         """
         wanted = f.missing()[0]
         term = self.tokenizer(text_target=wanted, add_special_tokens=False).input_ids
-        f.term_length = len(term)
         length = len(f.hyp.ids)
         starts = [i for i in _word_starts(self.tokenizer.convert_ids_to_tokens(f.hyp.ids)) + [length] if i >= f.kept]
         # room for the end token, and for a few words after the term, in the decoder's positions
         starts = [i for i in dict.fromkeys(starts) if i + len(term) + 8 < self.model_max_tokens]
         where = max(0, f.sentence.find(wanted)) / max(1, len(f.sentence))
         near = [i for i in starts if abs(i / max(1, length) - where) <= FORCE_WINDOW]
-        return [f.hyp.ids[:i] + term for i in near or starts]
+        return term, [f.hyp.ids[:i] + term for i in near or starts]
 
     def _split(self, ids: list[int]) -> list[list[int]]:
         """A source too long for the model goes in parts rather than being cut short."""
@@ -361,11 +366,12 @@ class Translator:
         hyps = []
         special = set(self.tokenizer.all_special_ids) - {self.tokenizer.unk_token_id}
         scored_special = special - {self.tokenizer.eos_token_id}
+        start = len(self._decoder_prefix())
         for seq, scores in zip(out.sequences, transition):
             # sequences start with the decoder start token, which has no score
             tokens = seq[-scores.shape[0] :].tolist()
             logprobs = [float(s) for t, s in zip(tokens, scores.tolist()) if t not in scored_special and s > float("-inf")]
-            ids = [t for t in seq.tolist()[len(self._decoder_prefix()) :] if t not in special]
+            ids = [t for t in seq.tolist()[start:] if t not in special]
             hyps.append(Hypothesis(text=self.tokenizer.decode(ids, skip_special_tokens=True).strip(), token_logprobs=logprobs, ids=ids))
         if prefixes:  # the scores above cover only the tokens generated after the prefix
             ended = out.sequences[0].tolist()[-1] == self.tokenizer.eos_token_id
@@ -490,17 +496,16 @@ class _Forcing:
     needs: list[str]
     best: Hypothesis | None = None
     kept: int = 0  # length of the forced prefix, which later insertions leave as it is
-    term_length: int = 0
 
     def __post_init__(self) -> None:
         self.best = self.hyp
 
-    def missing(self) -> list[str]:
-        return [r for r in self.needs if r not in self.hyp.text]
+    def missing(self, hyp: Hypothesis | None = None) -> list[str]:
+        return [r for r in self.needs if r not in (hyp or self.hyp).text]
 
     def advance(self, hyp: Hypothesis, kept: int) -> None:
         self.hyp, self.kept = hyp, kept
-        if len(self.missing()) < sum(r not in self.best.text for r in self.needs):
+        if len(self.missing()) < len(self.missing(self.best)):
             self.best = hyp
 
 
