@@ -6,7 +6,7 @@ learned). Random weights would stop at arbitrary lengths, so every output is for
 realistic length, about 1.1 × its source, identically on both sides.
 
   naive: transformers `generate()`, one sentence at a time, beam 4, float32.
-  fast:  `vi2en.translate.load_translator` as `vi2en translate` runs it (CTranslate2 int8 on CPU,
+  fast:  `vi2en.backends.open_translator` as `vi2en translate` runs it (CTranslate2 int8 on CPU,
          float16 on GPU; token-budget batches of similar length; per-token log-probs), beam 4.
 
 Both sides run at once, each in its own subprocess so its peak memory (RSS) is its own and
@@ -97,9 +97,9 @@ def run_naive(model_dir: Path, sentences: list[str], device: str, threads: int) 
 
 
 def run_fast(model_dir: Path, sentences: list[str], device: str, threads: int, batch_size: int) -> dict:
-    from vi2en.translate import load_translator
+    from vi2en.backends import open_translator
 
-    translator = load_translator(model_dir, beam_size=BEAM, device=device, threads=threads, batch_size=batch_size)
+    translator = open_translator(model_dir, beam_size=BEAM, device=device, threads=threads, batch_size=batch_size)
     decoded = []
 
     def forced_lengths(sources):  # every output as long as the longest target in its batch
@@ -107,7 +107,7 @@ def run_fast(model_dir: Path, sentences: list[str], device: str, threads: int, b
         decoded.append(length * len(sources))
         return length, length
 
-    translator._length_bounds = forced_lengths
+    translator.backend.length_bounds = forced_lengths
     started, cpu = time.perf_counter(), time.process_time()
     hyps = translator.translate(sentences)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu

@@ -35,9 +35,9 @@ def read_sentences(path: Path) -> list[str]:
 
 def translate(model_dir: Path, sentences: list[str], force: bool = False) -> list[str]:
     """Through the project's own backend, so a CTranslate2-only folder (the shipped model) works too."""
-    from vi2en.translate import load_translator
+    from vi2en.backends import open_translator
 
-    translator = load_translator(model_dir)
+    translator = open_translator(model_dir)
     if force:
         return [h.text for h in translator.force(sentences, [PLACEHOLDER.findall(s) for s in sentences])]
     return [h.text for h in translator.translate(sentences)]

@@ -20,10 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from vi2en.glossary import PROJECT_GLOSSARY, Glossary, TermReport, read_term_set  # noqa: E402
+from vi2en.glossary import PROJECT_GLOSSARY, Glossary  # noqa: E402
 from vi2en.models import choose_model  # noqa: E402
 from vi2en.pipeline import document_from_lines, translate_document  # noqa: E402
-from vi2en.translate import load_translator  # noqa: E402
+from vi2en.backends import open_translator  # noqa: E402
+from vi2en.terms import TermReport, keeps_placeholders, read_term_set  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     glossary = Glossary.load(args.glossary)
     rows = read_term_set(args.terms)
-    translator = load_translator(choose_model(args.model)[0], beam_size=args.beam, max_length=args.max_length)
+    translator = open_translator(choose_model(args.model)[0], beam_size=args.beam, max_length=args.max_length)
     started = time.perf_counter()
     report = TermReport()
     forced = 0
@@ -49,19 +50,19 @@ def main(argv: list[str] | None = None) -> int:
         translate_document(doc, translator, glossary)
         for segment in doc.segments:
             report.add(segment.vi, segment.en, segment.terms, segment.flags)
-            forced += sum(h.get("fix") == "forced" for h in segment.terms)
-    mode = "placeholders <tN>" if glossary.keeps_placeholders(translator.tokenizer) else "renderings inline"
+            forced += sum(h.fix == "forced" for h in segment.terms)
+    mode = "placeholders <tN>" if keeps_placeholders(translator.tokenizer) else "renderings inline"
     print(f"model {translator.name} ({mode}), glossary {glossary.version} ({len(glossary.entries)} entries), {report.sentences} sentences in {time.perf_counter() - started:.0f} s")
     print(f"terms in the sources:  {report.terms}")
     print(f"term accuracy:         {report.accuracy:.1%} ({report.rendered} rendered as the glossary gives them)")
     print(f"rendered or flagged:   {report.rendered_or_flagged:.1%} ({report.flagged} flagged term-missing)")
-    print(f"forced into the output: {forced} (the model left them out; see Translator.force)")
+    print(f"forced into the output: {forced} (the model left them out; see backends/forcing.py)")
     for miss in report.misses[: args.misses]:
         print(f"  miss{'' if miss['flagged'] else ' (NOT FLAGGED)'}: {miss['term']} → {miss['en']}\n        output: {miss['output']}")
     if len(report.misses) > args.misses:
         print(f"  ... {len(report.misses) - args.misses} more misses (--json for all)")
     if args.json:
-        args.json.write_text(json.dumps({**report.__dict__, "accuracy": report.accuracy, "rendered_or_flagged": report.rendered_or_flagged}, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps({**vars(report), "accuracy": report.accuracy, "rendered_or_flagged": report.rendered_or_flagged}, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0 if report.rendered_or_flagged == 1.0 else 1
 
 

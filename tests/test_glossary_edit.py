@@ -71,7 +71,7 @@ def test_add_keeps_the_file_sorted_and_the_change_one_line(folder, capsys):
     ]
     from vi2en.glossary import Glossary
 
-    assert [h["en"] for h in Glossary.load(folder).find("Sở Ngoại vụ tỉnh Nghệ An", "2024-01-01")] == ["Nghe An Department of External Relations"]
+    assert [h.en for h in Glossary.load(folder).find("Sở Ngoại vụ tỉnh Nghệ An", "2024-01-01")] == ["Nghe An Department of External Relations"]
     code, out, _ = run(capsys, "remove", "Sở Ngoại vụ tỉnh {province}", "--domain", "provincial", "--glossary", str(folder))
     assert code == 0 and (folder / "provincial.tsv").read_text(encoding="utf-8").splitlines() == before
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from vi2en.document import Block, Document, Segment
+from vi2en.document import Block, Document, Segment, TermHit
 from vi2en.memory import Change, Memory, TMError
 
 
@@ -126,10 +126,12 @@ def test_translate_with_a_corrupt_memory_fails_before_writing(seed_article, tiny
 
 
 def test_merged_rechecks_glossary_terms_against_the_editors_english(tmp_path):
+    """By the one presence rule of the terms stage: exactly as the glossary gives it."""
     memory = Memory(tmp_path / "tm.sqlite", create=True)
-    doc = make_doc(sentences=("Ban Bí thư họp.", "Hai câu."))
+    doc = make_doc(sentences=("Ban Bí thư họp.", "Hai câu.", "Ba câu."))
     for segment in doc.segments:
-        segment.terms = [{"vi": "Ban Bí thư", "en": "Secretariat", "found": False}]
-    memory.save(doc, [Change("p1.s1", "Ban Bí thư họp.", "The secretariat met.", False, 0)], "lan")
+        segment.terms = [TermHit("Ban Bí thư", "Secretariat", "body", "central-party.tsv:2", 0, 10)]
+    edits = [Change("p1.s1", "Ban Bí thư họp.", "The Secretariat met.", False, 0), Change("p1.s2", "Hai câu.", "The secretariat met.", False, 0)]
+    memory.save(doc, edits, "lan")
     merged, _ = memory.merged(doc)
-    assert [s.terms[0]["found"] for s in merged.segments] == [True, False]
+    assert [s.terms[0].found for s in merged.segments] == [True, False, False]

@@ -9,7 +9,7 @@ import pytest
 
 from vi2en import models
 from vi2en.cli import main
-from vi2en.translate import FAMILIES, ModelError
+from vi2en.backends import FAMILIES, ModelError
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_model_choice_order(models_dir, tiny_model, family_models, tmp_path, mon
 def test_shortlist_is_built_from_a_corpus_and_used(models_dir, tiny_model, tmp_path, capsys):
     from conftest import TRAIN
 
-    from vi2en.translate import load_translator
+    from vi2en.backends import open_translator as load_translator
 
     folder = models_dir / "tiny"
     shutil.copytree(tiny_model, folder)
@@ -156,7 +156,7 @@ def test_shortlist_is_built_from_a_corpus_and_used(models_dir, tiny_model, tmp_p
     assert "▁Tom" in rules["▁Tom"].split() and "<t0>" in rules["<t0>"].split()
 
     shortlisted, full = load_translator(folder), load_translator(folder, backend="ctranslate2")
-    full.shortlist = False
+    full.backend.shortlist = False
     assert shortlisted.describe()["shortlist"] is True
     sentences = ["Tom đang ăn táo.", "Tôi không biết."]
     hyps = shortlisted.translate(sentences)

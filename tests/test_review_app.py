@@ -125,8 +125,8 @@ def test_terms_forced_into_the_output_are_pointed_out(client, translated_seed):
     """The tiny random model renders no term itself: the ones forced in are marked for the editor, the missing ones too."""
     doc = document.load(translated_seed)
     hits = [h for s in doc.segments for h in s.terms]
-    forced = sum(h.get("fix") == "forced" for h in hits)
-    missing = sum(not h["found"] for h in hits)
+    forced = sum(h.fix == "forced" for h in hits)
+    missing = sum(not h.found for h in hits)
     assert forced > 0
     page = client.get(f"/a/{translated_seed.stem}").get_data(as_text=True)
     assert page.count("(forced in: check the words around it)") == forced

@@ -113,13 +113,14 @@ def test_translate_document_translates_long_sentences_by_pieces(tiny_model, tmp_
     from vi2en import document
     from vi2en.glossary import Glossary
     from vi2en.pipeline import build_document, translate_document
-    from vi2en.translate import Translator
+    from vi2en.backends import open_translator
+    from vi2en.terms import restore
 
     article = tmp_path / "long.txt"
     long_sentence = ("Trong năm 2023, các tỉnh ủy, thành ủy tiếp tục đổi mới phương thức lãnh đạo theo hướng toàn diện, "
                      "trực tiếp, sâu sát và linh hoạt; lãnh đạo, chỉ đạo cấp ủy, chính quyền chủ động thực hiện nhiệm vụ.")
     article.write_text(f"Tiêu đề\n\n{long_sentence} Câu ngắn.\n", encoding="utf-8")
-    translator = Translator(tiny_model, beam_size=1, max_length=16)
+    translator = open_translator(tiny_model, beam_size=1, max_length=16)
     glossary = Glossary([], "none")
     ticks = []
     doc = translate_document(build_document(article), translator, glossary, ticks.append)
@@ -127,7 +128,7 @@ def test_translate_document_translates_long_sentences_by_pieces(tiny_model, tmp_
     assert len(long.pieces) > 1 and " ".join(long.pieces) == long.vi
     assert all(translator.count_tokens(p) <= translator.model_max_tokens for p in long.pieces)
     joined = " ".join(h.text for h in translator.translate(long.pieces))
-    assert long.en == glossary.restore(joined, [])[0] and short.pieces == []
+    assert long.en == restore(joined, [])[0] and short.pieces == []
     assert sum(ticks) == len(doc.segments)  # progress counts segments, not pieces
     document.save(doc, tmp_path / "long.json")
     assert document.load(tmp_path / "long.json").blocks[1].segments[0].pieces == long.pieces

@@ -9,7 +9,19 @@ import pytest
 import torch
 
 from vi2en.models import convert
-from vi2en.translate import CT2Translator, ModelError, Translator, load_translator
+from vi2en.backends import Hypothesis, ModelError, open_translator
+from vi2en.backends.forcing import FORCE_WINDOW, _candidates, _Forcing
+
+
+def Translator(path, **options):
+    return open_translator(path, backend="transformers", **options)
+
+
+def CT2Translator(path, **options):
+    return open_translator(path, backend="ctranslate2", **options)
+
+
+load_translator = open_translator
 
 SENTENCE = "Tỉnh ủy Nghệ An họp báo."
 
@@ -33,11 +45,11 @@ def test_language_codes_reach_the_model(family, family_models):
     option = "forced_bos_token_id" if where == "forced_bos" else "decoder_start_token_id"
     position = 1 if where == "forced_bos" else 0  # after the decoder start token, or as it
     # max_length counts words: a forced language code is one more generated token
-    out = translator.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5 + position, **{option: english_id})
+    out = translator.backend.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5 + position, **{option: english_id})
     assert out[0, position] == english_id
     # the same words, without the language code (a tokenizer may not count it as special)
     assert translator.translate([SENTENCE])[0].text == translator.tokenizer.decode(out[0, position + 1 :], skip_special_tokens=True).strip()
-    without = translator.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5)
+    without = translator.backend.model.generate(torch.tensor([ids]), num_beams=1, max_new_tokens=5)
     assert without[0, position] != english_id  # so the rule is what put English there
 
 
@@ -63,13 +75,13 @@ def test_batched_translation_keeps_input_order(tiny_model):
 def _count_generate_calls(translator) -> list[int]:
     """Spy on the model's generate (calls through): the batch size of each call."""
     calls = []
-    real = translator.model.generate
+    real = translator.backend.model.generate
 
     def spy(*args, **kwargs):
         calls.append(kwargs["input_ids"].shape[0])
         return real(*args, **kwargs)
 
-    translator.model.generate = spy
+    translator.backend.model.generate = spy
     return calls
 
 
@@ -91,25 +103,35 @@ def test_overlong_sentence_is_translated_in_parts_not_cut(tiny_model):
     sentence = " ".join(["Đồng chí Hoàng Nghĩa Hiếu phát biểu tại hội nghị tỉnh."] * 150)
     assert translator.count_tokens(sentence) > 2000
     hyp, short = translator.translate([sentence, "Chào bạn."])
-    pieces = translator._split(translator.encode(sentence))
+    texts, pieces = translator.split(sentence)
     assert hyp.parts == len(pieces) >= translator.count_tokens(sentence) // 64 and short.parts == 1
+    assert hyp.pieces == texts and " ".join(texts) == sentence  # cut between clauses or words, nothing lost
     assert len(hyp.token_logprobs) >= 2 * hyp.parts  # every part was translated (3 tokens at most each)
     assert all(len(p) <= 64 and p[-1] == translator.tokenizer.eos_token_id for p in pieces)
-    assert [t for p in pieces for t in p[:-1]] == translator.encode(sentence)[:-1]  # every source token in one part, in order
+
+
+def test_a_single_word_longer_than_the_model_takes_is_cut_between_tokens(tiny_model):
+    translator = Translator(tiny_model, max_length=3, beam_size=1)
+    word = "Nghệ" * 200  # no space, comma or word boundary to cut at
+    texts, pieces = translator.split(word)
+    assert texts == [word] and len(pieces) > 1
+    assert all(len(p) <= 64 and p[-1] == translator.tokenizer.eos_token_id for p in pieces)
+    assert [t for p in pieces for t in p[:-1]] == translator.encode(word)[:-1]  # every source token in one part, in order
+    assert translator.translate([word])[0].parts == len(pieces)
 
 
 def test_out_of_memory_splits_the_batch_and_loses_nothing(tiny_model):
     sentences = ["Một câu ngắn.", "Chào bạn.", "Hôm nay trời đẹp.", "Tôi đi làm.", "Họp báo chiều nay."]
     expected = [h.text for h in Translator(tiny_model, max_length=5).translate(sentences)]
     translator = Translator(tiny_model, max_length=5)
-    real = translator.model.generate
+    real = translator.backend.model.generate
 
     def small_device(*args, **kwargs):  # a device that fits two sentences at a time
         if kwargs["input_ids"].shape[0] > 2:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return real(*args, **kwargs)
 
-    translator.model.generate = small_device
+    translator.backend.model.generate = small_device
     assert [h.text for h in translator.translate(sentences)] == expected
 
 
@@ -119,7 +141,7 @@ def test_out_of_memory_on_one_sentence_is_a_clear_error(tiny_model):
     def no_memory(*args, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory.")
 
-    translator.model.generate = no_memory
+    translator.backend.model.generate = no_memory
     with pytest.raises(ModelError, match="out of memory translating one sentence of .* tokens"):
         translator.translate(["Chào bạn."])
 
@@ -134,16 +156,16 @@ def converted(tiny_model, tmp_path_factory):
 
 def test_ct2_backend_is_chosen_when_converted_and_scores_each_token(converted, tiny_model):
     translator = load_translator(converted, max_length=6)
-    assert isinstance(translator, CT2Translator)
+    assert translator.backend.name == "ctranslate2"
     assert translator.describe() | {"path": ""} == {"name": "tiny", "path": "", "family": "marian", "backend": "ctranslate2", "device": "cpu", "beam_size": 4, "compute_type": "int8", "shortlist": False}
-    assert type(load_translator(tiny_model)) is Translator  # no copy: transformers
+    assert load_translator(tiny_model).backend.name == "transformers"  # no copy: transformers
     sentences = ["Chào bạn.", "Đồng chí Hoàng Nghĩa Hiếu phát biểu tại buổi làm việc.", "Chào bạn."]
     hyps = translator.translate(sentences)
     assert len(hyps) == 3 and hyps[0] is hyps[2]
     assert all(hyp.text and len(hyp.token_logprobs) >= 2 and all(lp <= 0 for lp in hyp.token_logprobs) for hyp in hyps)
     # the log-probs are the model's: they match its own beam score (mean log-prob, length penalty 1)
     tokens = translator.tokenizer.convert_ids_to_tokens(translator.encode(sentences[1]))
-    result = translator.model.translate_batch([tokens], beam_size=4, max_decoding_length=6, return_scores=True)[0]
+    result = translator.backend.model.translate_batch([tokens], beam_size=4, max_decoding_length=6, return_scores=True)[0]
     assert hyps[1].mean_logprob == pytest.approx(result.scores[0], abs=1e-3)
 
 
@@ -175,7 +197,7 @@ def test_ct2_backend_asks_for_english_like_transformers(family_models, tmp_path)
     sentences = [SENTENCE, "Chào bạn."]
     ct2 = CT2Translator(folder, beam_size=1, max_length=5)
     tokens = ct2.tokenizer.convert_ids_to_tokens(ct2.encode(SENTENCE))
-    raw = ct2.model.translate_batch([tokens], target_prefix=[["eng_Latn"]], beam_size=1, max_decoding_length=6)[0].hypotheses[0]
+    raw = ct2.backend.model.translate_batch([tokens], target_prefix=[["eng_Latn"]], beam_size=1, max_decoding_length=6)[0].hypotheses[0]
     assert raw[0] == "eng_Latn"
     expected = [h.text for h in Translator(folder, beam_size=1, max_length=5).translate(sentences)]
     assert [h.text for h in ct2.translate(sentences)] == expected  # same words, language code and length limit
@@ -219,17 +241,44 @@ def test_force_puts_every_required_string_into_any_models_output(tiny_model, con
 
 
 def test_force_scores_the_term_where_the_model_wants_it(converted):
-    """The prefix chosen is the one whose term tokens the model scores highest: compare with scoring every place by hand."""
+    """Of the places forcing tries, the one whose term tokens the model scores highest wins:
+    compared with scoring each of those places by hand (the same floats, whatever the CPU)."""
     translator = CT2Translator(converted, beam_size=1, max_length=6)
     sentence = "Chào bạn."
     hyp = translator.translate([sentence])[0]
-    term = translator.tokenizer(text_target="Party", add_special_tokens=False).input_ids
+    term, candidates = _candidates(translator.folder, _Forcing(0, sentence, translator.encode(sentence), hyp, ["Party"]))
+    assert term == translator.folder.encode_target("Party") and len(candidates) >= 1
     source = translator.encode(sentence)
-    places = [i for i, t in enumerate(translator.tokenizer.convert_ids_to_tokens(hyp.ids)) if t.startswith("▁")] + [len(hyp.ids)]
-    by_hand = [sum(translator._score([source], [hyp.ids[:i] + term])[0][-len(term) - 1 : -1]) for i in places]
-    best = places[by_hand.index(max(by_hand))]
+    by_hand = [sum(translator.backend.score([source], [c])[0][-len(term) - 1 : -1]) for c in candidates]
+    best = candidates[by_hand.index(max(by_hand))]
     forced = translator.force([sentence], [["Party"]])[0]
-    assert forced.ids[: best + len(term)] == hyp.ids[:best] + term
+    assert forced.ids[: len(best)] == best
+
+
+class _Pieces:
+    """A model folder's target side reduced to what `_candidates` reads: ten one-piece words."""
+
+    max_input_tokens = 64
+
+    def encode_target(self, text):
+        return [99]
+
+    def pieces(self, ids):
+        return ["▁w"] * len(ids)
+
+
+def test_force_tries_only_places_near_the_terms_place_in_the_source():
+    """Word order differs within phrases, rarely across the sentence: a term at the end of the
+    source is tried near the end of the translation, not at its start."""
+    hyp = Hypothesis("w " * 10, ids=list(range(10)))
+    sentence = "một hai ba bốn năm sáu bảy tám chín Party"
+    _, candidates = _candidates(_Pieces(), _Forcing(0, sentence, [1], hyp, ["Party"]))
+    places = [len(c) - 1 for c in candidates]
+    where = sentence.find("Party") / len(sentence)
+    assert places and all(abs(p / 10 - where) <= FORCE_WINDOW for p in places)
+    assert 0 not in places and 10 in places
+    _, at_start = _candidates(_Pieces(), _Forcing(0, "Party " + sentence[:-6], [1], hyp, ["Party"]))
+    assert [len(c) - 1 for c in at_start] == [0, 1, 2, 3]
 
 
 def test_ct2_backend_follows_the_models_generation_rules(converted, tmp_path):

@@ -67,10 +67,10 @@ def _fail(message: str) -> None:
 def _open_translator(args: argparse.Namespace):
     """The model for `translate` and `eval`, loaded once for the whole run."""
     from vi2en.models import choose_model
-    from vi2en.translate import load_translator
+    from vi2en.backends import open_translator
 
     model_dir, selected_by = choose_model(args.model)
-    translator = load_translator(model_dir, backend=args.backend, beam_size=args.beam, max_length=args.max_length, device=args.device)
+    translator = open_translator(model_dir, backend=args.backend, beam_size=args.beam, max_length=args.max_length, device=args.device)
     translator.selected_by = selected_by
     return translator
 
@@ -82,8 +82,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
     from vi2en.document import DocumentError
     from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
     from vi2en.memory import DEFAULT_NAME, Memory, TMError
+    from vi2en.backends import ModelError
     from vi2en.read import ReadError
-    from vi2en.translate import ModelError
+    from vi2en.writers import write_outputs
 
     started = time.perf_counter()
     inputs = pipeline.expand_inputs(args.inputs)
@@ -114,7 +115,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
                         bar.set_description_str(f"{Path(path).name}: checking terms")
 
                 pipeline.translate_document(doc, translator, glossary, update, memory=memory)
-            outputs = pipeline.write_outputs(doc, Path(args.out))
+            outputs = write_outputs(doc, Path(args.out))
         except (ReadError, DocumentError, TMError, OSError) as e:
             failures += 1
             _fail(str(e))
@@ -141,8 +142,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from vi2en import evaluate, pipeline
+    from vi2en.backends import ModelError
     from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
-    from vi2en.translate import ModelError
+    from vi2en.terms import TermReport
 
     try:
         refs = _read_lines(args.ref)[: args.limit]
@@ -172,10 +174,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         hyps = [s.en for s in doc.segments]
         quality = [s.score for s in doc.segments]
         flags = [bool(s.flags) for s in doc.segments]
-        hits = [h for s in doc.segments for h in s.terms]
-        terms = {"terms": len(hits), "rendered": sum(bool(h.get("found")) for h in hits)}
-        if hits:
-            terms["accuracy"] = round(terms["rendered"] / len(hits), 4)
+        report_terms = TermReport()
+        for s in doc.segments:
+            report_terms.add(s.vi, s.en, s.terms, s.flags)
+        terms = report_terms.as_dict()
     report = evaluate.evaluate(hyps, refs, quality, flags)
     report["source"], report["reference"] = args.src, args.ref
     if doc is not None:
@@ -597,7 +599,7 @@ def cmd_models_info(args: argparse.Namespace) -> int:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    from vi2en.translate import ModelError
+    from vi2en.backends import ModelError
 
     try:
         return args.models_func(args)

@@ -21,6 +21,39 @@ class DocumentError(Exception):
 
 
 @dataclass
+class TermHit:
+    """A glossary term (or entity) found in a segment's source, and whether its English is in the output."""
+
+    vi: str  # the source text matched
+    en: str  # the rendering that must appear in the English
+    kind: str  # the entry's kind: title, body, place, person, ...
+    entry: str  # where the rendering comes from: the glossary's `file:line`
+    start: int  # character offsets of `vi` in the segment's source
+    end: int
+    via: list[str] = field(default_factory=list)  # for patterns: the entries that filled its slots
+    placeholder: str = ""  # `<tN>` when the term was masked for the model
+    found: bool = False  # the rendering is in the final English (terms.present)
+    fix: str = ""  # how it got there when the model did not write it: case, variant, forced, placeholder repaired
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: optional fields only when set, in the order vi2en.aligned/1 has them."""
+        out: dict[str, Any] = {"vi": self.vi, "en": self.en, "kind": self.kind, "entry": self.entry}
+        if self.via:
+            out["via"] = self.via
+        out |= {"start": self.start, "end": self.end}
+        if self.placeholder:
+            out["placeholder"] = self.placeholder
+        out["found"] = self.found
+        if self.fix:
+            out["fix"] = self.fix
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TermHit":
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass
 class Segment:
     id: str  # stable: "<block id>.s<n>", e.g. "p3.s2"
     vi: str
@@ -28,7 +61,7 @@ class Segment:
     score: float | None = None
     flags: list[str] = field(default_factory=list)
     signals: dict[str, Any] = field(default_factory=dict)
-    terms: list[dict[str, Any]] = field(default_factory=list)  # glossary hits
+    terms: list[TermHit] = field(default_factory=list)  # glossary hits
     origin: str = "mt"  # "mt" (model), "tm" (reused from the translation memory)
     pieces: list[str] = field(default_factory=list)  # clause pieces when a sentence exceeds the model's limit
 
@@ -70,12 +103,17 @@ class Document:
         return "stdin" if self.source_path == "<stdin>" else Path(self.source_path).stem
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        for block, raw in zip(self.blocks, data["blocks"]):
+            for segment, seg in zip(block.segments, raw["segments"]):
+                seg["terms"] = [hit.to_dict() for hit in segment.terms]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Document":
         blocks = [
-            Block(**{**b, "segments": [Segment(**s) for s in b.get("segments", [])]}) for b in data["blocks"]
+            Block(**{**b, "segments": [Segment(**{**s, "terms": [TermHit.from_dict(h) for h in s.get("terms", [])]}) for s in b.get("segments", [])]})
+            for b in data["blocks"]
         ]
         return cls(**{**data, "blocks": blocks})
 

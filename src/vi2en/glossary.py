@@ -4,13 +4,8 @@ Entries live in `glossary/*.tsv` (one file per domain; columns in `COLUMNS`). An
 may hold slots, `{province}` or `{ordinal}`: a slot is filled by any entry whose `slot` column
 names it, or by a built-in (`BUILTIN_SLOTS`), so one pattern covers every province or plenum.
 
-The pipeline calls `prepare` before the model and `restore` after it. A term is masked with a
-placeholder `<tN>` when the model's tokenizer keeps placeholders whole (the project's compact
-model is trained to copy them), otherwise its English rendering is put inline for the model to
-copy. `restore` puts renderings back, repairs what it safely can (a mangled placeholder, the
-model's own casing or spelling variant of the rendering, "the the", "Secretariat 's") and flags
-`term-missing`, naming the term in the hit, when the rendering is still absent: never a silent
-miss, whatever the model.
+`Glossary.find` gives a sentence's terms as `TermHit`s; `vi2en.terms` enforces them (masks,
+restores, retries, forces and flags), so that a term is never missed silently, whatever the model.
 """
 
 from __future__ import annotations
@@ -23,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vi2en.marian import PLACEHOLDERS
+from vi2en.document import TermHit
 from vi2en.text import match_key, nfc
 
 PROJECT_GLOSSARY = Path(__file__).resolve().parents[2] / "glossary"
@@ -218,7 +213,6 @@ class Glossary:
                 self._slot_first.append(e)
             else:
                 self._by_first.setdefault(toks[0].folded, []).append(e)
-        self._placeholder_support: dict[int, bool] = {}
 
     @classmethod
     def load(cls, folder: Path | None = PROJECT_GLOSSARY) -> "Glossary":
@@ -236,7 +230,7 @@ class Glossary:
 
     # -------------------------------------------------------- matching
 
-    def find(self, vi: str, date: str | None = None) -> list[dict]:
+    def find(self, vi: str, date: str | None = None) -> list[TermHit]:
         """Longest, non-overlapping whole-word matches of entries valid on `date`, left to right."""
         toks = _tokens(vi)
         memo: dict = {}
@@ -247,11 +241,7 @@ class Glossary:
                 i += 1
                 continue
             start, end = toks[i].start, toks[best.end - 1].end
-            hits.append({
-                "vi": vi[start:end], "en": best.en, "kind": best.entry.kind, "entry": best.entry.where,
-                **({"via": [e.where for e in best.via]} if best.via else {}),
-                "start": start, "end": end,
-            })
+            hits.append(TermHit(vi[start:end], best.en, best.entry.kind, best.entry.where, start, end, via=[e.where for e in best.via]))
             i = best.end
         return hits
 
@@ -296,55 +286,6 @@ class Glossary:
             memo[key] = found
         return memo[key]
 
-    # -------------------------------------------------------- enforcement
-
-    def keeps_placeholders(self, tokenizer) -> bool:
-        """True when the tokenizer has every `<tN>` as one known token that decodes back to itself."""
-        if tokenizer is None:
-            return False
-        key = id(tokenizer)
-        if key not in self._placeholder_support:
-            self._placeholder_support[key] = all(_kept_whole(tokenizer, p) for p in PLACEHOLDERS)
-        return self._placeholder_support[key]
-
-    def prepare(self, vi: str, date: str | None = None, tokenizer=None) -> tuple[str, list[dict]]:
-        """The text the model sees (terms masked or replaced by their renderings) and the hits to enforce."""
-        hits = self.find(vi, date)
-        masked = self.keeps_placeholders(tokenizer)
-        parts, last = [], 0
-        for n, hit in enumerate(hits):
-            if masked and n < len(PLACEHOLDERS):
-                hit["placeholder"] = PLACEHOLDERS[n]
-            parts += [vi[last : hit["start"]], hit.get("placeholder", hit["en"])]
-            last = hit["end"]
-        parts.append(vi[last:])
-        return "".join(parts), hits
-
-    def restore(self, en: str, hits: list[dict]) -> tuple[str, list[str]]:
-        """The final English and its term flags: `term-missing` when a rendering is still absent."""
-        for hit in hits:
-            hit.pop("fix", None)
-            if "placeholder" in hit:
-                en = _put_back(en, hit)
-        en = _PLACEHOLDER_LIKE.sub("", en)  # placeholders the model invented
-        en = _tidy(en)
-        for hit in hits:
-            hit["found"] = _present(hit["en"], en)
-        for hit in hits:
-            if not hit["found"]:
-                en = _repair(en, hit, hits)
-        for hit in hits:  # again: a repair may not touch another term, but the flags must be right whatever happened
-            hit["found"] = _present(hit["en"], en)
-        missing = [h for h in hits if not h["found"]]
-        return en, ["term-missing"] if missing else []
-
-
-def _kept_whole(tokenizer, placeholder: str) -> bool:
-    pid = tokenizer.convert_tokens_to_ids(placeholder)
-    ids = tokenizer("x " + placeholder + " y", add_special_tokens=False).input_ids
-    return pid is not None and pid != tokenizer.unk_token_id and pid in ids and tokenizer.decode([pid]).strip() == placeholder
-
-
 def _same_token(et: _Token, st: _Token, *, first: bool) -> bool:
     """Case counts after a term's first letter (many place names are also ordinary words:
     "Hòa Bình" is also "peace"), except in all-capital headlines."""
@@ -355,97 +296,6 @@ def _same_token(et: _Token, st: _Token, *, first: bool) -> bool:
 
 def _render(template: str, filled: dict[str, str]) -> str:
     return _SLOT.sub(lambda m: filled.get(m.group(1), m.group(0)), template)
-
-
-# ---------------------------------------------------------------- putting renderings back
-
-_PLACEHOLDER_LIKE = re.compile(r"<\s*t\s*\d\s*>")
-_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "our", "your", "my", "each", "every", "whose", "which", "no"}
-
-
-def _put_back(en: str, hit: dict) -> str:
-    """Replace the hit's placeholder (tolerating spaces the model put inside it) with the rendering."""
-    n = hit["placeholder"][2:-1]
-    pattern = re.compile(r"<\s*t\s*" + n + r"\s*>|(?<![\w<])t" + n + r">|<t" + n + r"(?![\w>])")
-    rendering = hit["en"]
-
-    def replace(m: re.Match) -> str:
-        if m.group(0) != hit["placeholder"]:
-            hit["fix"] = "placeholder repaired"
-        before = en[: m.start()].rstrip()
-        previous = before.split()[-1].casefold() if before.split() else ""
-        after = en[m.end() :].split()
-        if rendering.lower().startswith("the ") or previous in _DETERMINERS or previous.endswith(("'s", "’s")):
-            return rendering
-        # the model never saw the term, so it could not give it its article: a body always
-        # takes one; a title opening the sentence takes one unless a name follows it
-        opens = not before or before[-1] in ".!?:;\"“"
-        if hit["kind"] == "body" or (hit["kind"] == "title" and opens and not (after and (after[0][:1].isupper() or after[0].startswith("<")))):
-            return "the " + rendering
-        return rendering
-
-    return pattern.sub(replace, en)
-
-
-def _tidy(en: str) -> str:
-    en = re.sub(r"\b([Tt]he)\s+the\b", r"\1", en, flags=re.IGNORECASE)
-    en = re.sub(r"(\w)\s+(['’]s)\b", r"\1\2", en)  # "Secretariat 's" → "Secretariat's"
-    en = re.sub(r"\s+([,.;:!?])", r"\1", en)
-    en = " ".join(en.split())
-    return _capitalise_start(en)
-
-
-def _capitalise_start(en: str) -> str:
-    m = re.match(r"[\"“‘'(]*", en)
-    k = m.end() if m else 0
-    return en[:k] + en[k : k + 1].upper() + en[k + 1 :] if en[k : k + 1].islower() else en
-
-
-def _present(rendering: str, en: str) -> bool:
-    """Exactly as the glossary gives it; only a rendering that opens a sentence may gain a capital."""
-    if rendering in en:
-        return True
-    capital = rendering[:1].upper() + rendering[1:]
-    return bool(re.search(r"(?:^|[.!?:]\s+)[\"“‘'(]*" + re.escape(capital), en))
-
-
-def _repair(en: str, hit: dict, hits: list[dict]) -> str:
-    """Replace the model's own variant of the rendering (other casing, Organization/Organisation)."""
-    rendering = hit["en"]
-    # text that is another term's rendering is never rewritten
-    taken = [m.span() for h in hits if h is not hit and h["found"] for m in re.finditer(re.escape(h["en"]), en)]
-
-    def free(start: int, end: int) -> bool:
-        return not any(start < e and s < end for s, e in taken)
-
-    m = re.search(re.escape(rendering), en, flags=re.IGNORECASE)
-    if m and free(*m.span()):
-        hit["fix"] = "case"
-        return _capitalise_start(en[: m.start()] + rendering + en[m.end() :])
-    if len(rendering) < 8:
-        return en  # too short to tell a variant from a different word
-    best = _closest_span(rendering, en)
-    if best is None or not free(*best):
-        return en
-    start, end = best
-    hit["fix"] = "variant"
-    return _capitalise_start(en[:start] + rendering + en[end:])
-
-
-def _closest_span(rendering: str, en: str, cutoff: float = 85) -> tuple[int, int] | None:
-    """The run of whole words in `en` most like `rendering` (about as many words), if like enough."""
-    from rapidfuzz import fuzz
-
-    words = [m.span() for m in re.finditer(r"[\w'’-]+", en)]
-    n = len(rendering.split())
-    best, best_score = None, cutoff
-    for size in range(max(1, n - 2), n + 3):
-        for i in range(len(words) - size + 1):
-            start, end = words[i][0], words[i + size - 1][1]
-            score = fuzz.ratio(rendering.casefold(), en[start:end].casefold())
-            if score > best_score:
-                best, best_score = (start, end), score
-    return best
 
 
 # ---------------------------------------------------------------- files
@@ -568,55 +418,3 @@ def structure_problems(entries: list[Entry]) -> list[Problem]:
             problems.append(found)
             break
     return problems
-
-
-# ---------------------------------------------------------------- measuring
-
-
-@dataclass
-class TermReport:
-    sentences: int = 0
-    terms: int = 0  # glossary terms found in the sources
-    rendered: int = 0  # whose rendering is in the final English
-    flagged: int = 0  # not rendered, and the segment flagged term-missing naming them
-    misses: list[dict] = field(default_factory=list)  # {vi, term, en, output, flagged}
-
-    @property
-    def accuracy(self) -> float:
-        return self.rendered / self.terms if self.terms else 1.0
-
-    @property
-    def rendered_or_flagged(self) -> float:
-        return (self.rendered + self.flagged) / self.terms if self.terms else 1.0
-
-
-    def add(self, vi: str, en: str, hits: list[dict], flags: list[str]) -> None:
-        """Count one translated sentence: its source, final English, glossary hits and flags."""
-        self.sentences += 1
-        for hit in hits:
-            self.terms += 1
-            if _present(hit["en"], en):  # checked again here, not taken from the hit
-                self.rendered += 1
-                continue
-            flagged = "term-missing" in flags and hit.get("found") is False
-            self.flagged += flagged
-            self.misses.append({"vi": vi, "term": hit["vi"], "en": hit["en"], "output": en, "flagged": flagged})
-
-
-def measure_terms(glossary: Glossary, translate, sentences: list[tuple[str | None, str]], tokenizer=None) -> TermReport:
-    """Term accuracy of a model through the glossary alone: `translate` maps a list of model inputs to English."""
-    prepared = [glossary.prepare(vi, date, tokenizer) for date, vi in sentences]
-    outputs = translate([text for text, _ in prepared])
-    report = TermReport()
-    for (_, vi), (_, hits), output in zip(sentences, prepared, outputs):
-        en, flags = glossary.restore(output, hits)
-        report.add(vi, en, hits, flags)
-    return report
-
-
-def read_term_set(path: Path) -> list[dict[str, str]]:
-    """The term test set: a TSV with columns date, vi, terms (expected renderings, ` | `-separated)."""
-    rows = list(csv.DictReader(Path(path).read_text(encoding="utf-8").splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
-    if not rows or not {"date", "vi", "terms"} <= set(rows[0]):
-        raise GlossaryError(f"{path}:1: a term test set needs the columns date, vi, terms")
-    return rows

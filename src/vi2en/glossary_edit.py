@@ -291,7 +291,7 @@ def suggest(texts: dict[str, str], glossary: Glossary, date: str | None = None) 
                 continue
             masked = line
             for h in glossary.find(line, date):  # covered text breaks candidate phrases
-                masked = masked[: h["start"]] + "\0" * (h["end"] - h["start"]) + masked[h["end"] :]
+                masked = masked[: h.start] + "\0" * (h.end - h.start) + masked[h.end :]
             seen = set()
             for kind, start, end in _candidates(masked):
                 phrase = line[start:end]

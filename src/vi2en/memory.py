@@ -22,6 +22,7 @@ from typing import Iterator
 
 from rapidfuzz import fuzz, process
 
+from vi2en import terms
 from vi2en.document import Document
 from vi2en.text import match_key
 
@@ -180,8 +181,7 @@ class Memory:
             entry = state.entries.get(segment.id)
             if entry and entry.vi == segment.vi:
                 segment.en = entry.en
-                for term in segment.terms:  # the glossary check of the draft, redone for the editor's English
-                    term["found"] = term["en"].casefold() in entry.en.casefold()
+                terms.check(entry.en, segment.terms)  # the draft's term check, redone for the editor's English
         return doc, state
 
     def state(self, doc: Document) -> ArticleState:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vi2en.document import write_atomic
-from vi2en.translate import CT2_FOLDER, FAMILIES, ModelError, check_model_folder, has_ct2_copy, load_tokenizer, read_config
+from vi2en.backends.families import CT2_FOLDER, FAMILIES, ModelError, check_model_folder, has_ct2_copy, load_tokenizer, read_config
 
 PROJECT_MODELS = Path(__file__).resolve().parents[2] / "models"
 REGISTRY = PROJECT_MODELS / "registry.toml"

@@ -4,8 +4,9 @@ score = 100 · confidence · Π penalty(flag)
 
 - confidence = exp(mean token log-probability of the output), the model's own average
   per-token probability (length-normalised, so long sentences are not punished for length);
-- each flag raised multiplies the score by its penalty (below), so a sentence with a missing
-  number cannot score high however confident the model was.
+- each signal in `SIGNALS` measures one thing (its raw value goes into the segment's
+  signals) and may raise a flag, which multiplies the score by its penalty, so a sentence with
+  a missing number cannot score high however confident the model was.
 
 A segment is flagged when any flag is raised or its score is under LOW_SCORE.
 """
@@ -15,23 +16,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Callable
 
+from vi2en.document import TermHit
 from vi2en.text import has_vietnamese_letters
 
 LOW_SCORE = 40.0
-# The flag names the problem for the editor; the penalty only orders segments. Number-missing
-# and repetition are mild because a weak model's sentences are bad with or without them (on
-# flores200-dev, the validation set, harsher penalties lowered the correlation with chrF++);
-# a length far off is the strongest sign of a broken sentence.
-PENALTIES = {
-    "empty": 0.0,
-    "number-missing": 0.8,
-    "untranslated": 0.5,
-    "repetition": 0.8,
-    "length-ratio": 0.4,
-    "term-missing": 0.7,
-    "low-confidence": 1.0,  # already reflected by the confidence itself
-}
 # English characters per Vietnamese character in well-translated news sits around 0.8–1.4.
 LENGTH_RATIO_RANGE = (0.45, 2.2)
 
@@ -91,36 +83,94 @@ def untranslated_words(en: str, allowed: list[str] = ()) -> list[str]:
     return [w for w in re.findall(r"\w+", en) if has_vietnamese_letters(w)]
 
 
-def score_segment(vi: str, en: str, mean_logprob: float | None, *, term_flags: list[str] = (), allowed_vietnamese: list[str] = ()) -> tuple[float, list[str], dict]:
-    signals: dict = {}
-    flags: list[str] = []
-    if not en.strip():
-        flags.append("empty")
-    confidence = math.exp(mean_logprob) if mean_logprob is not None and mean_logprob > float("-inf") else 1.0
-    signals["mean_logprob"] = None if mean_logprob is None else round(mean_logprob, 4)
+# ---------------------------------------------------------------- the signals
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One quality signal: its raw value (written under `key` in the segment's signals, unless
+    None), whether it raises `flag`, and the penalty the flag multiplies the score by.
+
+    The flag names the problem for the editor; the penalty only orders segments.
+    """
+
+    flag: str
+    key: str | None
+    penalty: float
+    measure: Callable[[str, str, Sequence[TermHit]], tuple[Any, bool]]
+
+
+def _empty(vi: str, en: str, hits) -> tuple[Any, bool]:
+    return None, not en.strip()
+
+
+def _length_ratio(vi: str, en: str, hits) -> tuple[Any, bool]:
     ratio = len(en) / max(1, len(vi))
-    signals["length_ratio"] = round(ratio, 3)
-    if en.strip() and not (LENGTH_RATIO_RANGE[0] <= ratio <= LENGTH_RATIO_RANGE[1]) and len(vi) >= 20:
-        flags.append("length-ratio")
+    low, high = LENGTH_RATIO_RANGE
+    return round(ratio, 3), bool(en.strip()) and len(vi) >= 20 and not low <= ratio <= high
+
+
+def _numbers(vi: str, en: str, hits) -> tuple[Any, bool]:
     missing = missing_numbers(vi, en)
-    signals["numbers_missing"] = missing
-    if missing:
-        flags.append("number-missing")
-    leftover = untranslated_words(en, allowed_vietnamese)
-    signals["untranslated"] = leftover
-    if leftover:
-        flags.append("untranslated")
+    return missing, bool(missing)
+
+
+def _untranslated(vi: str, en: str, hits) -> tuple[Any, bool]:
+    # names the glossary keeps with diacritics are allowed
+    leftover = untranslated_words(en, [h.en for h in hits])
+    return leftover, bool(leftover)
+
+
+def _repetition(vi: str, en: str, hits) -> tuple[Any, bool]:
     repeats = repeated_ngrams(en)
-    signals["repeated"] = repeats
-    if repeats:
-        flags.append("repetition")
-    flags += [f for f in term_flags if f not in flags]
-    score = 100.0 * confidence
-    for f in flags:
-        score *= PENALTIES.get(f, 1.0)
-    if score < LOW_SCORE and "low-confidence" not in flags:
+    return repeats, bool(repeats)
+
+
+def _terms(vi: str, en: str, hits) -> tuple[Any, bool]:
+    missing = [h.vi for h in hits if not h.found]
+    return missing or None, bool(missing)
+
+
+# Number-missing and repetition are mild because a weak model's sentences are bad with or
+# without them (on flores200-dev, the validation set, harsher penalties lowered the correlation
+# with chrF++); a length far off is the strongest sign of a broken sentence.
+SIGNALS = [
+    Signal("empty", None, 0.0, _empty),
+    Signal("length-ratio", "length_ratio", 0.4, _length_ratio),
+    Signal("number-missing", "numbers_missing", 0.8, _numbers),
+    Signal("untranslated", "untranslated", 0.5, _untranslated),
+    Signal("repetition", "repeated", 0.8, _repetition),
+    Signal("term-missing", "terms_missing", 0.7, _terms),
+]
+PENALTIES = {s.flag: s.penalty for s in SIGNALS}
+
+
+def signature() -> str:
+    """How every score was made, as sacreBLEU's signatures say how a metric was computed."""
+    penalties = ",".join(f"{s.flag}={s.penalty:g}" for s in SIGNALS)
+    low, high = LENGTH_RATIO_RANGE
+    return f"conf:exp-mean-logprob|pen:{penalties}|ratio:{low:g}-{high:g}|low:{LOW_SCORE:g}|version:1"
+
+
+def score_segment(vi: str, en: str, mean_logprob: float | None, hits: Sequence[TermHit] = ()) -> tuple[float | None, list[str], dict]:
+    """score = 100 · exp(mean log-prob) · Π penalty(flag); None when the backend gave no log-probabilities.
+
+    Without the model's confidence there is no estimate to order by, so the flags still say what
+    is wrong but no number pretends the sentence is perfect.
+    """
+    signals: dict[str, Any] = {"mean_logprob": None if mean_logprob is None else round(mean_logprob, 4)}
+    flags: list[str] = []
+    score = None if mean_logprob is None else 100.0 * math.exp(mean_logprob)
+    for signal in SIGNALS:
+        raw, raised = signal.measure(vi, en, hits)
+        if raw is not None and signal.key:
+            signals[signal.key] = raw
+        if raised:
+            flags.append(signal.flag)
+            score = None if score is None else score * signal.penalty
+    if score is not None and score < LOW_SCORE:
         flags.append("low-confidence")
-    return round(score, 1), flags, signals
+    return (None if score is None else round(score, 1)), flags, signals
 
 
 def summarize(segment_scores: list[tuple[float | None, list[str]]]) -> dict:

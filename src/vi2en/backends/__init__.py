@@ -1,0 +1,81 @@
+"""Translation backends: one declared protocol, a registry, and `open_translator`.
+
+A backend holds a loaded model and does only what needs the model: `generate` (beam search,
+optionally continuing a forced target prefix) and `score` (teacher-forced log-probabilities).
+What it can do is declared in `capabilities`, as CTranslate2 declares its own:
+
+- `logprobs`: its hypotheses carry per-token log-probabilities (the quality score's confidence);
+- `score`: `score()` works, so terms can be placed where the model finds them likely;
+- `prefix`: `generate(prefixes=...)` continues a forced prefix, so a term can be forced in.
+
+Everything else every backend needs — the cache, token-budget batches, out-of-memory
+halving, splitting sources too long for the model — is `Translator` (batching.py), and term
+forcing is forcing.py; neither knows which backend runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from vi2en.backends.families import CT2_FOLDER, FAMILIES, Family, ModelError, ModelFolder, has_ct2_copy  # noqa: F401
+
+
+@dataclass
+class Hypothesis:
+    text: str
+    token_logprobs: list[float] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)  # target token ids, language code and end token left out
+    parts: int = 1  # >1: the source was longer than the model's limit and was translated in this many parts
+    pieces: list[str] = field(default_factory=list)  # the source's clause pieces when it was split
+
+    @property
+    def mean_logprob(self) -> float | None:
+        """The model's mean per-token log-probability; None when the backend gave none."""
+        return sum(self.token_logprobs) / len(self.token_logprobs) if self.token_logprobs else None
+
+
+class Backend(Protocol):
+    name: ClassVar[str]
+    capabilities: ClassVar[frozenset[str]]
+    folder: ModelFolder
+    device: str
+    beam_size: int
+
+    def generate(self, sources: list[list[int]], prefixes: list[list[int]] | None = None) -> list[Hypothesis]: ...
+
+    def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]: ...
+
+    def release_memory(self) -> None: ...
+
+    def describe(self) -> dict: ...
+
+
+def _registry() -> dict[str, type]:
+    # imported here: each backend imports its engine lazily, but the classes are cheap
+    from vi2en.backends.ctranslate2 import CT2Backend
+    from vi2en.backends.transformers import TransformersBackend
+
+    return {b.name: b for b in (TransformersBackend, CT2Backend)}
+
+
+def backend_names() -> list[str]:
+    return list(_registry())
+
+
+def open_backend(model_dir: Path, *, backend: str = "auto", **options) -> Backend:
+    """CTranslate2 when the model has a converted copy (or when asked), else transformers."""
+    registry = _registry()
+    if backend == "auto":
+        backend = "ctranslate2" if has_ct2_copy(model_dir) else "transformers"
+    if backend not in registry:
+        raise ModelError(f"unknown backend {backend!r}; choose auto, {', '.join(registry)}")
+    return registry[backend](Path(model_dir), **options)
+
+
+def open_translator(model_dir: Path, *, backend: str = "auto", batch_tokens: int = 4096, batch_size: int = 64, **options):
+    """A `Translator` over the chosen backend: what `vi2en translate` and `eval` use."""
+    from vi2en.backends.batching import Translator
+
+    return Translator(open_backend(model_dir, backend=backend, **options), batch_tokens=batch_tokens, batch_size=batch_size)

@@ -1,0 +1,106 @@
+"""The CTranslate2 backend: int8 on CPU, float16 on GPU, from the model's `ct2-int8/` copy.
+
+Per-token log-probabilities come from re-scoring the chosen output (`score_batch`): one
+teacher-forced pass, far cheaper than the beam search itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from vi2en.backends import Hypothesis
+from vi2en.backends.families import CT2_FOLDER, ModelError, ModelFolder
+
+SCORE_BATCH_TOKENS = 512  # scoring holds a full-vocabulary row per target token: a token budget keeps that small
+
+
+class CT2Backend:
+    name = "ctranslate2"
+    capabilities = frozenset({"logprobs", "score", "prefix"})
+
+    def __init__(self, path: Path, *, beam_size: int = 4, max_length: int = 256, device: str | None = None, threads: int = 0):
+        import ctranslate2
+
+        from vi2en.shortlist import VMAP
+
+        self.folder = ModelFolder(path)
+        self.beam_size, self.max_length = beam_size, max_length
+        self.device = device or ("cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu")
+        self.rules = generation_rules(self.folder.path)
+        ct2_dir = self.folder.path / CT2_FOLDER
+        if not (ct2_dir / "model.bin").is_file():
+            raise ModelError(f"{self.folder.path}: no CTranslate2 copy in {CT2_FOLDER}/ (run: vi2en models convert {self.folder.path})")
+        self.compute_type = "float16" if self.device == "cuda" else "int8"
+        try:
+            self.model = ctranslate2.Translator(str(ct2_dir), device=self.device, compute_type=self.compute_type, intra_threads=threads)
+        except (RuntimeError, ValueError) as e:
+            raise ModelError(f"{self.folder.path}: cannot load model ({e})") from None
+        self.shortlist = (ct2_dir / VMAP).is_file()
+
+    def describe(self) -> dict:
+        return {"backend": self.name, "device": self.device, "compute_type": self.compute_type, "shortlist": self.shortlist}
+
+    def release_memory(self) -> None:
+        pass  # CTranslate2 frees its own buffers when a call fails
+
+    def length_bounds(self, sources: list[list[int]]) -> tuple[int, int]:
+        """(min, max) new tokens for one batch; the benchmark overrides it to force output lengths."""
+        return 0, self.max_length
+
+    def _language(self) -> list[str]:
+        target = self.folder.family.target_token
+        return [target] if target else []
+
+    def generate(self, sources: list[list[int]], prefixes: list[list[int]] | None = None) -> list[Hypothesis]:
+        folder = self.folder
+        tokens = [folder.pieces(s) for s in sources]
+        language = self._language()
+        forced = [language + folder.pieces(p) for p in prefixes] if prefixes else [language] * len(sources)
+        min_new, max_new = self.length_bounds(sources)
+        min_new = max(min_new, self.rules["min_new_tokens"])
+        offset = len(language)  # the language code counts as a decoding step for CTranslate2
+        results = self.model.translate_batch(
+            tokens,
+            target_prefix=forced if any(forced) else None,
+            beam_size=self.beam_size,
+            max_decoding_length=min(max_new + max(map(len, forced)), folder.max_input_tokens - 1),
+            min_decoding_length=min_new + offset,
+            no_repeat_ngram_size=self.rules["no_repeat_ngram_size"],
+            repetition_penalty=self.rules["repetition_penalty"],
+            use_vmap=self.shortlist,
+            max_input_length=0,
+            return_end_token=True,
+        )
+        eos = folder.tokenizer.eos_token
+        outputs = [r.hypotheses[0][offset:] for r in results]
+        ended = [bool(o) and o[-1] == eos for o in outputs]
+        ids = [folder.tokenizer.convert_tokens_to_ids(o[:-1] if e else o) for o, e in zip(outputs, ended)]
+        hyps = []
+        for out_ids, logprobs, end in zip(ids, self.score(sources, ids), ended):
+            # scoring always adds the end token; it counts only if the search produced it
+            hyps.append(Hypothesis(text=folder.decode(out_ids), token_logprobs=logprobs if end else logprobs[:-1], ids=out_ids))
+        return hyps
+
+    def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
+        language = self._language()
+        tokens = [self.folder.pieces(s) for s in sources]
+        forced = [language + self.folder.pieces(t) for t in targets]
+        scored = self.model.score_batch(tokens, forced, max_input_length=0, offset=len(language), max_batch_size=SCORE_BATCH_TOKENS, batch_type="tokens")
+        return [list(s.log_probs) for s in scored]
+
+
+def generation_rules(path: Path) -> dict:
+    """The model's own decoding rules (generation_config.json), which transformers applies by itself.
+
+    Loop control above all: the compact model is trained to rely on no_repeat_ngram_size.
+    """
+    try:
+        config = json.loads((path / "generation_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    return {
+        "no_repeat_ngram_size": config.get("no_repeat_ngram_size") or 0,
+        "repetition_penalty": config.get("repetition_penalty") or 1.0,
+        "min_new_tokens": config.get("min_new_tokens") or 0,
+    }
