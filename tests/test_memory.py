@@ -135,3 +135,26 @@ def test_merged_rechecks_glossary_terms_against_the_editors_english(tmp_path):
     memory.save(doc, edits, "lan")
     merged, _ = memory.merged(doc)
     assert [s.terms[0].found for s in merged.segments] == [True, False, False]
+
+
+def test_an_approved_sentence_comes_back_byte_identical(tiny_model, tmp_path):
+    """Regression: reused English went through the glossary's repair, which turned an editor's
+    "Ca Mau Provincial Political School" into "Ca Mau province Political School" and still
+    showed it approved with score 100."""
+    from vi2en.backends import open_translator
+    from vi2en.glossary import Glossary
+    from vi2en.pipeline import document_from_lines, translate_document
+
+    vi = "Trường Chính trị tỉnh Cà Mau khai giảng lớp bồi dưỡng."
+    approved = "Ca Mau Provincial Political School opened a training course."
+    glossary = Glossary.load()
+    assert [h.en for h in glossary.find(vi, "2024-03-01")] == ["Ca Mau province"]  # a term the editor wrote otherwise
+    memory = Memory(tmp_path / "tm.sqlite", create=True)
+    memory.save(make_doc(sentences=(vi,)), [Change("p1.s1", vi, approved, True, 0)], "lan")
+    doc = document_from_lines([vi, "Hai câu."], "other.txt")
+    doc.date = "2024-03-01"
+    translate_document(doc, open_translator(tiny_model, beam_size=1, max_length=6), glossary, memory=memory)
+    reused = doc.segments[0]
+    assert reused.en.encode() == approved.encode() and reused.origin == "tm" and reused.score == 100.0
+    assert [(h.vi, h.found) for h in reused.terms] == [("tỉnh Cà Mau", False)] and reused.flags == []
+    assert doc.segments[1].origin == "mt"

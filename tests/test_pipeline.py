@@ -11,7 +11,9 @@ from lxml import etree
 
 from vi2en import document, html, tmx
 from vi2en.cli import main
+from vi2en.glossary import Glossary
 from vi2en.pipeline import build_document
+from vi2en.score import signature
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +52,10 @@ def test_translate_writes_three_outputs(translated, seed_article):
     data = json.loads(translated.read_text(encoding="utf-8"))
     assert data["schema"] == "vi2en.aligned/1"
     assert data["source_sha256"] == __import__("hashlib").sha256(seed_article.read_bytes()).hexdigest()
-    assert data["model"]["name"] == "model" and data["glossary"]["version"]
+    assert data["model"]["name"] == "model"
+    glossary = Glossary.load()
+    assert data["glossary"] == {"version": glossary.version, "entries": len(glossary.entries)} and len(glossary.version) == 12
+    assert data["scorer"] == signature()
     doc = document.load(translated)
     assert doc.segments and all(s.score is not None and 0 <= s.score <= 100 for s in doc.segments)
     assert doc.summary["segments"] == len(doc.segments)

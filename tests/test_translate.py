@@ -298,3 +298,15 @@ def test_ct2_backend_follows_the_models_generation_rules(converted, tmp_path):
     (folder / "generation_config.json").write_text(json.dumps({**config, "no_repeat_ngram_size": 2, "min_new_tokens": 25}), encoding="utf-8")
     capped = CT2Translator(folder, beam_size=2, max_length=30).translate(sentences)
     assert all(repeated_bigrams(h.ids) == 0 and len(h.ids) >= 25 for h in capped)
+
+
+def test_ct2_backend_applies_the_models_repetition_penalty(converted, tmp_path):
+    """A penalty this large leaves no token the model may repeat while others are left."""
+    import json
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(converted, folder)
+    config = json.loads((folder / "generation_config.json").read_text(encoding="utf-8"))
+    (folder / "generation_config.json").write_text(json.dumps({**config, "repetition_penalty": 1e6, "no_repeat_ngram_size": 0}), encoding="utf-8")
+    penalised = CT2Translator(folder, beam_size=1, max_length=20).translate(["Chào bạn.", "Đồng chí Hoàng Nghĩa Hiếu phát biểu tại buổi làm việc."])
+    assert all(len(h.ids) == len(set(h.ids)) > 3 for h in penalised)

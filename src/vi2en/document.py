@@ -88,6 +88,7 @@ class Document:
     glossary: dict[str, Any] = field(default_factory=dict)  # version, entries
     created: str = ""
     summary: dict[str, Any] = field(default_factory=dict)
+    scorer: str = ""  # the quality score's signature (score.signature): how every score was made
     schema: str = SCHEMA
 
     @property

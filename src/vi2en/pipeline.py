@@ -11,7 +11,7 @@ from vi2en.document import Block, Document, Segment
 from vi2en.glossary import Glossary
 from vi2en.memory import Memory
 from vi2en.read import read_article
-from vi2en.score import score_segment, summarize
+from vi2en.score import score_segment, signature, summarize
 from vi2en.segment import segment_block
 from vi2en.structure import article_date, structure
 
@@ -59,6 +59,7 @@ def translate_document(doc: Document, translator, glossary: Glossary, progress: 
     doc.glossary = {"version": glossary.version, "entries": len(glossary.entries)}
     doc.created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     doc.summary = summarize([(s.score, s.flags) for s in segments])
+    doc.scorer = signature()
     return doc
 
 
