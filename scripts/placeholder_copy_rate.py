@@ -8,7 +8,7 @@ Example:
 
 A placeholder counts as copied when the translation holds it at least as often as the source.
 Without --force this is the model's own rate; with it, the rate of the pipeline, which forces a
-dropped placeholder into the output (Translator.force).
+dropped placeholder into the output (backends/forcing.py).
 Prints the rate per placeholder and per sentence; exits 1 when below --min-rate.
 """
 

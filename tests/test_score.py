@@ -64,6 +64,7 @@ def test_low_confidence_and_summary():
 
 
 MISSING_TERM = TermHit("Thường trực Ban Bí thư", "Permanent Member of the Party Central Committee's Secretariat", "title", "central-party.tsv:40", 9, 31)
+MISSING_ENTITY = TermHit("Phạm Anh Tuấn", "Pham Anh Tuan", "name", "entities", 0, 13, rule="name:after-title")
 # for each flag: an English that raises it and no other (with the source VI, confidence 0.9)
 RAISES = {
     "empty": ("", (), "Hội nghị bế mạc lúc chiều tối."),
@@ -72,6 +73,7 @@ RAISES = {
     "untranslated": (EN.replace("held", "tổ chức"), ()),
     "repetition": (EN.replace("held a conference", "held a conference held a conference held a conference"), ()),
     "term-missing": (EN, (MISSING_TERM,)),
+    "entity-missing": (EN, (MISSING_ENTITY,)),
 }
 
 
@@ -104,3 +106,54 @@ def test_a_backend_without_log_probabilities_gets_no_score_but_its_flags():
 def test_the_signature_names_every_penalty():
     sig = signature()
     assert all(f"{s.flag}={s.penalty:g}" in sig for s in SIGNALS) and "ratio:0.45-2.2" in sig and "low:40" in sig
+
+
+def test_length_ratio_bounds_are_inclusive_and_short_sources_are_spared():
+    vi = "x" * 20  # exactly the shortest source the ratio is judged on
+    assert "length-ratio" not in score_segment(vi, "y" * 9, 0.0)[1]  # 0.45: in range
+    assert "length-ratio" in score_segment(vi, "y" * 8, 0.0)[1]  # 0.40
+    assert "length-ratio" not in score_segment(vi, "y" * 44, 0.0)[1]  # 2.2: in range
+    assert "length-ratio" in score_segment(vi, "y" * 45, 0.0)[1]  # 2.25
+    assert "length-ratio" not in score_segment("x" * 19, "y", 0.0)[1]  # too short to judge
+
+
+def test_repetition_thresholds():
+    assert repeated_ngrams("yes yes yes") == ["yes"] and repeated_ngrams("yes yes no") == []
+    assert repeated_ngrams("the party the party the party") == ["the party"]
+    # a 5-word phrase three times: its 4-grams repeat, but no n-gram of up to 4 words runs in a row
+    assert repeated_ngrams("a b c d e a b c d e a b c d e") == ["a b c d", "b c d e"]
+    assert repeated_ngrams("a b c d x a b c d") == []  # a 4-gram twice is English
+    assert repeated_ngrams("orororor") == [] and repeated_ngrams("ororororor") == ["ororororor"]
+    assert repeated_ngrams("the year 20202020202020") == []  # digits are not a loop
+
+
+def test_english_month_names_and_abbreviations_count_as_their_numbers():
+    assert missing_numbers("ngày 17/1", "on Jan. 17") == [] and missing_numbers("ngày 17/1", "on January 17") == []
+    assert missing_numbers("ngày 17/1", "on the 17th") == ["1"]
+
+
+def test_scores_are_rounded_to_one_decimal_and_log_probabilities_to_four():
+    score, _, signals = score_segment(VI, EN, -0.123456)
+    assert score == round(100 * math.exp(-0.123456), 1) == 88.4 and signals["mean_logprob"] == -0.1235
+
+
+def test_low_confidence_starts_below_forty():
+    assert "low-confidence" not in score_segment(VI, EN, math.log(0.4))[1]
+    assert "low-confidence" in score_segment(VI, EN, math.log(0.399))[1]
+
+
+def test_missing_terms_are_named_only_when_missing():
+    found = TermHit("Bộ Chính trị", "Politburo", "body", "central-party.tsv:3", 0, 12, found=True)
+    assert "terms_missing" not in score_segment(VI, EN, 0.0, [found])[2]
+    assert score_segment(VI, EN, 0.0, [found, MISSING_TERM])[2]["terms_missing"] == ["Thường trực Ban Bí thư"]
+
+
+def test_signals_cannot_be_changed_at_run_time():
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        SIGNALS[0].penalty = 1.0  # type: ignore[misc]
+
+
+def test_summary_rounds_the_mean():
+    assert summarize([(80.0, []), (20.04, []), (33.3, ["x"])]) == {"segments": 3, "mean_score": 44.4, "flagged": 1}

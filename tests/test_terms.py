@@ -187,3 +187,22 @@ def test_repairing_one_term_never_rewrites_another(glossary):
     for hits in ([missing, found], [found, missing]):
         en, flags = terms.restore(text, [replace(h) for h in hits])
         assert (en, flags) == (text, ["term-missing"])
+
+
+def test_entities_and_terms_merge_without_overlap_the_longer_first_the_glossary_on_a_tie():
+    def hit(start, end, rule=""):
+        return TermHit("x", f"{start}-{end}{rule}", "body", "entities" if rule else "g.tsv:2", start, end, rule=rule)
+
+    glossary_hits = [hit(0, 10), hit(20, 25)]
+    entity_hits = [hit(0, 10, "body"), hit(18, 30, "body"), hit(40, 44, "number"), hit(8, 12, "name")]
+    merged = terms.merge(glossary_hits, entity_hits)
+    assert [(h.start, h.end, h.is_entity) for h in merged] == [(0, 10, False), (18, 30, True), (40, 44, True)]
+
+
+def test_a_missing_entity_is_flagged_apart_from_a_missing_term():
+    term = TermHit("Bộ Chính trị", "Politburo", "body", "central-party.tsv:3", 0, 12)
+    entity = TermHit("62,58%", "62.58%", "number", "entities", 20, 26, rule="number:percent")
+    assert terms.check("The Politburo rose 62.58%.", [term, entity]) == []
+    assert terms.check("The Politburo rose 62,58%.", [term, entity]) == ["entity-missing"]
+    assert terms.check("It rose 62,58%.", [term, entity]) == ["term-missing", "entity-missing"]
+    assert entity.to_dict()["rule"] == "number:percent" and "rule" not in term.to_dict()

@@ -1,4 +1,5 @@
-"""Parallel corpora: folders of line-aligned NAME.vi/NAME.en files, or TMX files.
+"""Parallel corpora: folders of line-aligned NAME.vi/NAME.en files, TSV files (vi<TAB>en, the
+project's own news corpus in corpus/), or TMX files.
 
 Read for training (scripts/train_compact.py) and for a model's vocabulary shortlist
 (`vi2en models shortlist`). The test sets are refused by name wherever they are.
@@ -56,13 +57,32 @@ def read_tmx(path: Path) -> list[tuple[str, str]]:
     return pairs
 
 
+def read_tsv(path: Path) -> list[tuple[str, str]]:
+    """One pair a line, `vi<TAB>en`: each line must have exactly two non-empty fields."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not UTF-8 text (byte {e.start})") from None
+    pairs = []
+    for number, line in enumerate(lines, start=1):
+        fields = line.split("\t")
+        if len(fields) != 2 or not fields[0].strip() or not fields[1].strip():
+            raise DataError(f"{path}:{number}: a pair is two non-empty fields, vi<TAB>en; found {len(fields)} field(s)")
+        pairs.append((fields[0], fields[1]))
+    if not pairs:
+        raise DataError(f"{path}: no pairs")
+    return pairs
+
+
 def read_corpus(path: Path) -> list[tuple[str, str]]:
-    """All pairs in a folder of NAME.vi/NAME.en files, or in one .tmx file."""
+    """All pairs in a folder of NAME.vi/NAME.en or NAME.tsv files, or in one .tmx or .tsv file."""
     check_allowed(path)
     if path.suffix.lower() == ".tmx":
         return read_tmx(path)
+    if path.suffix.lower() == ".tsv":
+        return read_tsv(path)
     if not path.is_dir():
-        raise DataError(f"{path}: not a folder of NAME.vi/NAME.en files nor a .tmx file")
+        raise DataError(f"{path}: not a folder of NAME.vi/NAME.en or NAME.tsv files, nor a .tmx or .tsv file")
     pairs = []
     vi_files = sorted(path.glob("*.vi"))
     for vi_file in vi_files:
@@ -72,6 +92,8 @@ def read_corpus(path: Path) -> list[tuple[str, str]]:
         pairs += read_pair_files(vi_file, en_file)
     for tmx in sorted(path.glob("*.tmx")):
         pairs += read_tmx(tmx)
+    for tsv in sorted(path.glob("*.tsv")):
+        pairs += read_tsv(tsv)
     if not vi_files and not pairs:
-        raise DataError(f"{path}: no NAME.vi/NAME.en files or .tmx files")
+        raise DataError(f"{path}: no NAME.vi/NAME.en, .tsv or .tmx files")
     return pairs

@@ -22,18 +22,23 @@ class DocumentError(Exception):
 
 @dataclass
 class TermHit:
-    """A glossary term (or entity) found in a segment's source, and whether its English is in the output."""
+    """A glossary term or an entity found in a segment's source, and whether its English is in the output."""
 
     vi: str  # the source text matched
     en: str  # the rendering that must appear in the English
     kind: str  # the entry's kind: title, body, place, person, ...
-    entry: str  # where the rendering comes from: the glossary's `file:line`
+    entry: str  # where the rendering comes from: the glossary's `file:line`, or "entities"
     start: int  # character offsets of `vi` in the segment's source
     end: int
     via: list[str] = field(default_factory=list)  # for patterns: the entries that filled its slots
     placeholder: str = ""  # `<tN>` when the term was masked for the model
     found: bool = False  # the rendering is in the final English (terms.present)
     fix: str = ""  # how it got there when the model did not write it: case, variant, forced, placeholder repaired
+    rule: str = ""  # for entities (names, places, numbers, dates, bodies): the rule that rendered it
+
+    @property
+    def is_entity(self) -> bool:
+        return bool(self.rule)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: optional fields only when set, in the order vi2en.aligned/1 has them."""
@@ -46,6 +51,8 @@ class TermHit:
         out["found"] = self.found
         if self.fix:
             out["fix"] = self.fix
+        if self.rule:
+            out["rule"] = self.rule
         return out
 
     @classmethod

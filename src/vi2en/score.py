@@ -127,7 +127,12 @@ def _repetition(vi: str, en: str, hits) -> tuple[Any, bool]:
 
 
 def _terms(vi: str, en: str, hits) -> tuple[Any, bool]:
-    missing = [h.vi for h in hits if not h.found]
+    missing = [h.vi for h in hits if not h.found and not h.is_entity]
+    return missing or None, bool(missing)
+
+
+def _entities(vi: str, en: str, hits) -> tuple[Any, bool]:
+    missing = [h.vi for h in hits if not h.found and h.is_entity]
     return missing or None, bool(missing)
 
 
@@ -141,6 +146,8 @@ SIGNALS = [
     Signal("untranslated", "untranslated", 0.5, _untranslated),
     Signal("repetition", "repeated", 0.8, _repetition),
     Signal("term-missing", "terms_missing", 0.7, _terms),
+    # a name, place, number, date or body rendered otherwise than the house way
+    Signal("entity-missing", "entities_missing", 0.8, _entities),
 ]
 PENALTIES = {s.flag: s.penalty for s in SIGNALS}
 

@@ -43,10 +43,23 @@ def present(rendering: str, en: str) -> bool:
 
 
 def check(en: str, hits: list[TermHit]) -> list[str]:
-    """Mark each hit found or not in English nobody will rewrite (a person's); the term flags."""
+    """Mark each hit found or not in English nobody will rewrite (a person's); the flags:
+    `term-missing` for a glossary term, `entity-missing` for an entity."""
     for hit in hits:
         hit.found = present(hit.en, en)
-    return ["term-missing"] if any(not h.found for h in hits) else []
+    missing = [h for h in hits if not h.found]
+    return (["term-missing"] if any(not h.is_entity for h in missing) else []) + (["entity-missing"] if any(h.is_entity for h in missing) else [])
+
+
+def merge(glossary_hits: list[TermHit], entity_hits: list[TermHit]) -> list[TermHit]:
+    """One list of non-overlapping hits in source order: the longer span wins an overlap, and
+    the glossary wins a tie, since an editor's entry overrides what a rule would give."""
+    ranked = sorted([(h, 0) for h in glossary_hits] + [(h, 1) for h in entity_hits], key=lambda x: (x[0].start - x[0].end, x[1], x[0].start))
+    kept: list[TermHit] = []
+    for hit, _ in ranked:
+        if all(hit.end <= k.start or k.end <= hit.start for k in kept):
+            kept.append(hit)
+    return sorted(kept, key=lambda h: h.start)
 
 
 # ---------------------------------------------------------------- masking
