@@ -37,7 +37,7 @@ from pathlib import Path
 import sentencepiece as spm
 import torch
 
-from vi2en.corpus import DataError, check_allowed, read_corpus, read_pair_files
+from vi2en.corpus import DataError, check_allowed, read_corpus
 from vi2en.marian import PLACEHOLDERS, new_marian_model, train_sentencepiece, write_tokenizer_files
 
 # ---------------------------------------------------------------- cleaning
@@ -307,14 +307,17 @@ def export(model, tokenizer_dir: Path, out: Path, log) -> None:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("data", nargs="+", type=Path, help="folders of NAME.vi/NAME.en files, or .tmx files")
+    p.add_argument("data", nargs="+", type=Path, help="folders of NAME.vi/NAME.en or NAME.tsv files, or .tmx/.tsv files")
+    p.add_argument("--domain", nargs="+", type=Path, default=[], help="in-domain data (the project's news corpus, approved pairs), repeated --domain-repeat times")
+    p.add_argument("--domain-repeat", type=int, default=1, help="how many times the in-domain pairs are seen per epoch (upsampling)")
+    p.add_argument("--general-sample", type=int, default=0, help="use only this many of the general pairs, drawn at random (a replay while fine-tuning; 0: all)")
     p.add_argument("--glossary", type=Path, help="folder of word/gloss pairs used to find aligned terms for augmentation")
-    p.add_argument("--valid", type=Path, required=True, help="validation folder (e.g. flores200-dev), for checkpoint selection")
+    p.add_argument("--valid", type=Path, nargs="+", required=True, help="validation folders or .tsv files (e.g. flores200-dev, corpus/dev.tsv); checkpoints are chosen by their mean chrF++")
     p.add_argument("--valid-size", type=int, default=200, help="validation sentences decoded (greedy) at each check")
     p.add_argument("--work", type=Path, required=True, help="work folder: data cache, checkpoints, train.log")
     p.add_argument("--out", type=Path, required=True, help="final model folder (replaced only when the new model is complete)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --work")
-    p.add_argument("--init", type=Path, help="fine-tune: start from this model folder's float weights and keep its tokenizer (the size options are then ignored)")
+    p.add_argument("--init", type=Path, help="fine-tune: start from this model folder's weights (float, or its CTranslate2 int8 copy scaled back) and keep its tokenizer (the size options are then ignored)")
     p.add_argument("--vocab-size", type=int, default=8000)
     p.add_argument("--d-model", type=int, default=256)
     p.add_argument("--encoder-layers", type=int, default=6)
@@ -345,6 +348,15 @@ def prepare_data(args, log):
         sources[str(path)] = len(corpus)
         pairs += corpus
     cleaned = clean_pairs(pairs)
+    if args.general_sample and len(cleaned) > args.general_sample:
+        cleaned = rng.sample(cleaned, args.general_sample)
+    domain = []
+    for path in args.domain:
+        corpus = read_corpus(path)
+        sources[str(path)] = len(corpus)
+        domain += corpus
+    domain = clean_pairs(domain)
+    cleaned += domain * args.domain_repeat  # repeated after cleaning, which would fold the copies into one
     glossary = load_glossary(read_corpus(args.glossary)) if args.glossary else {}
     extra = augment(cleaned, glossary, rng, args.p_term, args.p_placeholder)
     copies = copy_set(rng, args.copy_set)
@@ -371,16 +383,42 @@ def prepare_data(args, log):
     return data
 
 
+def load_float_model(folder: Path):
+    """Float weights to fine-tune: the folder's own, or its CTranslate2 int8 copy scaled back
+    (the shipped compact model keeps only that copy)."""
+    from transformers import MarianMTModel
+
+    from vi2en.marian import marian_from_ct2
+
+    if any(folder.glob("*.safetensors")) or any(folder.glob("*.bin")):
+        return MarianMTModel.from_pretrained(folder, dtype=torch.float32)
+    return marian_from_ct2(folder)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        for path in [*args.data, args.valid] + ([args.glossary] if args.glossary else []):
-            if path != args.valid:
-                check_allowed(path)
+        for path in [*args.data, *args.domain] + ([args.glossary] if args.glossary else []):
+            check_allowed(path)
+        overlap = _overlap(args)
+        if overlap:
+            raise DataError(overlap)
         return train(args)
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+
+
+def _overlap(args) -> str:
+    """A validation set that shares sentences with the training data would reward memorising it."""
+    from vi2en.text import match_key
+
+    valid = {match_key(vi): str(path) for path in args.valid for vi, _ in read_corpus(path)}
+    for path in [*args.data, *args.domain]:
+        shared = [valid[k] for k in (match_key(vi) for vi, _ in read_corpus(path)) if k in valid]
+        if shared:
+            return f"{path}: {len(shared)} training sentence(s) also in the validation data ({shared[0]}); refusing to train"
+    return ""
 
 
 def train(args) -> int:
@@ -409,13 +447,10 @@ def train(args) -> int:
     vocab_size = data["vocab_size"]
     pad = vocab_size - 1
     proc = spm.SentencePieceProcessor(model_file=str(args.work / "spm.model"))
-    valid_vi, valid_en = zip(*read_pair_files(*sorted(args.valid.glob("*.vi")), *sorted(args.valid.glob("*.en"))))
-    valid_vi, valid_en = list(valid_vi[: args.valid_size]), list(valid_en[: args.valid_size])
+    valid_sets = {str(path): read_corpus(path)[: args.valid_size] for path in args.valid}
 
     if args.init:
-        from transformers import MarianMTModel
-
-        model = MarianMTModel.from_pretrained(args.init, dtype=torch.float32).to(device)
+        model = load_float_model(args.init).to(device)
         if model.config.vocab_size != vocab_size:
             raise DataError(f"{args.init}: vocabulary of {model.config.vocab_size} but its tokenizer gives {vocab_size}")
     else:
@@ -443,8 +478,13 @@ def train(args) -> int:
     budget = args.time_budget_minutes * 60
 
     def validate():
-        hyps = translate(model, proc, vocab_size, valid_vi, device, num_beams=1)
-        return chrf_pp(hyps, valid_en)
+        """The mean chrF++ over the validation sets (greedy), each logged."""
+        scores = {}
+        for name, pairs in valid_sets.items():
+            hyps = translate(model, proc, vocab_size, [vi for vi, _ in pairs], device, num_beams=1)
+            scores[name] = chrf_pp(hyps, [en for _, en in pairs])
+        log("valid " + ", ".join(f"{Path(name).name} {score:.2f}" for name, score in scores.items()))
+        return sum(scores.values()) / len(scores)
 
     def checkpoint(chrf: float) -> None:
         snap = args.work / f"weights-{state['step']:07d}.pt"

@@ -164,3 +164,33 @@ def test_shortlist_is_built_from_a_corpus_and_used(models_dir, tiny_model, tmp_p
     allowed = {"<unk>", "</s>"} | set(lines[0].split("\t")[1].split()) | {c for s in sentences for t in shortlisted.tokenizer.convert_ids_to_tokens(shortlisted.encode(s)) for c in rules.get(t, "").split()}
     assert all(t in allowed for h in hyps for t in shortlisted.tokenizer.convert_ids_to_tokens(h.ids))
     assert any(t not in allowed for h in full.translate(sentences) for t in full.tokenizer.convert_ids_to_tokens(h.ids))  # random weights stray without it
+
+
+def test_int8_weights_scale_back_to_the_float_model_within_half_a_step(converted_tiny):
+    """The shipped model keeps only its CTranslate2 int8 copy; fine-tuning needs floats again.
+    Each weight comes back within half a quantisation step of the original (no float output compared)."""
+    import torch
+    from transformers import MarianMTModel
+
+    from vi2en.marian import marian_from_ct2, read_ct2_variables
+
+    original = MarianMTModel.from_pretrained(converted_tiny).state_dict()
+    restored = marian_from_ct2(converted_tiny).state_dict()
+    scales = read_ct2_variables(converted_tiny / "ct2-int8" / "model.bin")
+    assert scales["decoder/embeddings/weight"].dtype.name == "int8"
+    checked = 0
+    for name, weight in original.items():
+        if name.endswith("embed_positions.weight") or "final_logits_bias" in name:
+            continue
+        step = weight.abs().amax(dim=-1, keepdim=True) / 127 if weight.dim() == 2 else torch.zeros(())
+        assert torch.all((restored[name] - weight).abs() <= step / 2 + 1e-6), name
+        checked += 1
+    assert checked >= 40  # every layer's attention, feed-forward and norms, and the embeddings
+
+
+@pytest.fixture(scope="module")
+def converted_tiny(tiny_model, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("int8") / "tiny"
+    shutil.copytree(tiny_model, folder)
+    assert main(["models", "convert", str(folder)]) == 0
+    return folder
