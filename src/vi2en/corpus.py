@@ -11,6 +11,8 @@ from pathlib import Path
 
 # Test sets no model may learn from; validation (flores200-dev) is fine.
 FORBIDDEN = ("flores200-devtest", "iwslt15", "tatoeba-test")
+# The project's own news corpus: its test split is frozen, never trained or tuned on.
+NEWS_TEST = Path(__file__).resolve().parents[2] / "corpus" / "test.tsv"
 
 
 class DataError(Exception):
@@ -21,6 +23,8 @@ def check_allowed(path: Path) -> None:
     for name in FORBIDDEN:
         if name in str(path.resolve()) or name in str(path):
             raise DataError(f"{path}: refusing to train on a test set ({name})")
+    if Path(path).resolve() == NEWS_TEST or (Path(path).is_dir() and NEWS_TEST.parent == Path(path).resolve()):
+        raise DataError(f"{path}: refusing to train on the news corpus's test split (train on corpus/train)")
 
 
 def read_pair_files(vi_file: Path, en_file: Path) -> list[tuple[str, str]]:
