@@ -108,6 +108,7 @@ def run(module: Path, tests: list[str], timeout: float, copy_root: Path) -> tupl
             killed += dead
             if not dead:
                 survivors.append(f"{module}:{getattr(node, 'lineno', '?')}: {what}")
+                print(f"  survived: {survivors[-1]}", flush=True)
             print(f"\r{module.name}: {k}/{len(candidates)} mutants, {killed} killed", end="", file=sys.stderr, flush=True)
     finally:
         target_file.write_text(source, encoding="utf-8")
@@ -130,8 +131,6 @@ def main(argv=None) -> int:
             n, k, survivors = run(module, args.tests, args.timeout, copy_root)
             total, killed = total + n, killed + k
             print(f"{module}: {k} of {n} mutants killed ({k / max(1, n):.0%})")
-            for line in survivors:
-                print(f"  survived: {line}")
     finally:
         shutil.rmtree(copy_root, ignore_errors=True)
     print(f"all: {killed} of {total} mutants killed ({killed / max(1, total):.1%}) in {time.perf_counter() - started:.0f} s")

@@ -1,6 +1,6 @@
 """Build a Marian translation model and its tokenizer from scratch.
 
-Shared by `scripts/train_compact.py` (the shipped compact model) and the test suite
+Shared by `vi2en.training` (the shipped compact model, `vi2en adapt`) and the test suite
 (a tiny random model), so both exercise exactly the files that `translate.py` loads.
 """
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Train the compact Vietnamese→English Marian model that ships in models/compact-vi-en/.
 
 Example (the command behind the shipped model is in its model card):
