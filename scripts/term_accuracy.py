@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from vi2en.glossary import PROJECT_GLOSSARY, Glossary  # noqa: E402
 from vi2en.models import choose_model  # noqa: E402
-from vi2en.pipeline import document_from_lines, translate_document  # noqa: E402
 from vi2en.backends import open_translator  # noqa: E402
-from vi2en.terms import TermReport, keeps_placeholders, read_term_set  # noqa: E402
+from vi2en.evaluate import term_accuracy  # noqa: E402
+from vi2en.terms import keeps_placeholders  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,18 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     glossary = Glossary.load(args.glossary)
-    rows = read_term_set(args.terms)
     translator = open_translator(choose_model(args.model)[0], beam_size=args.beam, max_length=args.max_length)
     started = time.perf_counter()
-    report = TermReport()
-    forced = 0
-    for date in dict.fromkeys(r["date"] for r in rows):  # one document per date: entries valid on that day
-        doc = document_from_lines([r["vi"] for r in rows if r["date"] == date], str(args.terms))
-        doc.date = date or None
-        translate_document(doc, translator, glossary)
-        for segment in doc.segments:
-            report.add(segment.vi, segment.en, segment.terms, segment.flags)
-            forced += sum(h.fix == "forced" for h in segment.terms)
+    report = term_accuracy(args.terms, translator, glossary)
+    forced = report.forced
     mode = "placeholders <tN>" if keeps_placeholders(translator.tokenizer) else "renderings inline"
     print(f"model {translator.name} ({mode}), glossary {glossary.version} ({len(glossary.entries)} entries), {report.sentences} sentences in {time.perf_counter() - started:.0f} s")
     print(f"terms in the sources:  {report.terms}")

@@ -51,12 +51,23 @@ example:
     "publish": """example:
   vi2en publish out/ --site site/
   vi2en publish out/ --site preview/ --drafts""",
+    "adapt": """Fine-tunes the model on the translation memory's approved pairs (repeated three times), mixed
+with the project's news corpus (corpus/train) and, with --replay, a sample of general data. The
+adapted model replaces the one in use only if it scores no worse on the frozen dev set
+(corpus/dev.tsv) and on the term test set; the previous one is kept (vi2en models rollback).
+
+examples:
+  vi2en adapt --tm out/vi2en-tm.sqlite --minutes 30
+  vi2en adapt --tm out/vi2en-tm.sqlite --replay ../shared/data/train/* --minutes 60
+  vi2en adapt --tm out/vi2en-tm.sqlite --resume      # an interrupted run goes on from its last checkpoint
+  vi2en models rollback compact-vi-en                # back to the model before""",
     "models": """examples:
   vi2en models list
   vi2en models pull opus-mt-vi-en
   vi2en models convert opus-mt-vi-en        # CTranslate2 int8 copy: used automatically, several times faster
   vi2en models shortlist opus-mt-vi-en ../shared/data/train/*   # score only likely target tokens: faster again
-  vi2en models info models/opus-mt-vi-en""",
+  vi2en models info models/opus-mt-vi-en
+  vi2en models rollback compact-vi-en       # undo the last vi2en adapt""",
 }
 
 
@@ -555,7 +566,8 @@ def cmd_models_list(args: argparse.Namespace) -> int:
         state = ("yes+ct2" if models.has_ct2_copy(folder) else "yes") if models.is_installed(folder) else "no"
         size = f"{entry.size_mb / 1000:.1f} GB" if entry.size_mb >= 1000 else f"{entry.size_mb} MB" if entry.size_mb else "-"
         licence = entry.licence + ("" if entry.commercial else " (NC)")
-        print(f"{entry.name:26} {licence:18} {size:>8}  {state:9}  {entry.note}")
+        note = entry.note + models.adaptation_note(folder)
+        print(f"{entry.name:26} {licence:18} {size:>8}  {state:9}  {note}")
     return 0
 
 
@@ -588,6 +600,42 @@ def cmd_models_shortlist(args: argparse.Namespace) -> int:
     path, pairs = models.shortlist(folder, [Path(c) for c in args.corpora], per_token=args.per_token, frequent=args.frequent)
     print(f"{folder}: shortlist from {pairs} sentence pairs written to {path}; the CTranslate2 backend uses it from now on")
     return 0
+
+
+def cmd_models_rollback(args: argparse.Namespace) -> int:
+    from vi2en import adapt, models
+
+    folder = adapt.rollback(models.choose_model(args.model)[0])
+    print(f"{folder}: the previous model is back in use; the one it replaced is kept as {adapt.previous_of(folder).name}")
+    return 0
+
+
+def cmd_adapt(args: argparse.Namespace) -> int:
+    from vi2en import adapt, models
+    from vi2en.backends import ModelError
+    from vi2en.corpus import DataError
+    from vi2en.memory import Memory, TMError
+
+    try:
+        model_dir = models.choose_model(args.model)[0]
+        memory = Memory(Path(args.tm))
+        work = Path(args.work) if args.work else model_dir.with_name(f".{model_dir.name}.adapt")
+        outcome = adapt.adapt(model_dir, memory, work=work, dev=Path(args.dev), replay=[Path(p) for p in args.replay],
+                              minutes=args.minutes, max_steps=args.max_steps, resume=args.resume,
+                              log=lambda line: print(line, file=sys.stderr))
+    except (ModelError, DataError, TMError) as e:
+        _fail(str(e))
+        return 2
+    except OSError as e:
+        _fail(f"{e.filename or args.work}: {e.strerror or e}; the model in use was not changed")
+        return 2
+    b, a = outcome.before, outcome.after
+    print(f"dev chrF++ {b.dev_chrf} → {a.dev_chrf}; " + "; ".join(f"terms {Path(k).name} {100 * v:.1f}% → {100 * a.terms[k]:.1f}%" for k, v in b.terms.items()))
+    if outcome.installed:
+        print(f"{outcome.model}: adapted on {outcome.approved_pairs} approved pairs and now in use; the previous model is {outcome.previous} (vi2en models rollback to undo)")
+        return 0
+    print(f"{outcome.model}: the adapted model scored worse and was not installed; the model in use is unchanged")
+    return 1
 
 
 def cmd_models_info(args: argparse.Namespace) -> int:
@@ -627,6 +675,9 @@ def add_models_parser(sub) -> None:
     q.add_argument("--per-token", type=int, default=50, help="candidates kept per source token (default: 50)")
     q.add_argument("--frequent", type=int, default=300, help="most frequent target tokens, always candidates (default: 300)")
     q.set_defaults(models_func=cmd_models_shortlist)
+    q = models_sub.add_parser("rollback", help="put back the model that the last vi2en adapt replaced", epilog=EXAMPLES["models"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    q.add_argument("model", metavar="NAME|PATH", help="a model name under models/ or a model folder")
+    q.set_defaults(models_func=cmd_models_rollback)
     q = models_sub.add_parser("info", help="describe a local model folder", epilog=EXAMPLES["models"], formatter_class=argparse.RawDescriptionHelpFormatter)
     q.add_argument("path", help="model folder")
     q.set_defaults(models_func=cmd_models_info)
@@ -638,7 +689,13 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beam", type=int, default=4, help="beam size (default: 4)")
     p.add_argument("--max-length", type=int, default=256, help="maximum output tokens per sentence (default: 256)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
-    p.add_argument("--backend", choices=["auto", "transformers", "ctranslate2"], default="auto", help="default: ctranslate2 when the model has a converted copy, else transformers")
+    p.add_argument("--backend", choices=["auto", *backend_names()], default="auto", help="default: ctranslate2 when the model has a converted copy, else transformers")
+
+
+def backend_names() -> list[str]:
+    from vi2en.backends import backend_names as names
+
+    return names()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -672,6 +729,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_glossary_parser(sub)
     add_review_parsers(sub)
     add_models_parser(sub)
+
+    p = sub.add_parser("adapt", help="fine-tune the model on approved translations, installed only if it scores no worse", epilog=EXAMPLES["adapt"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tm", required=True, help="the translation memory whose approved pairs are learnt (e.g. out/vi2en-tm.sqlite)")
+    p.add_argument("--model", help="model name under models/ or folder (default: the one translate uses)")
+    p.add_argument("--replay", nargs="*", default=[], metavar="CORPUS", help="general data mixed in so the model keeps what it knew (folders of NAME.vi/NAME.en, .tsv, .tmx)")
+    p.add_argument("--dev", default=str(Path(__file__).resolve().parents[2] / "corpus" / "dev.tsv"), help="the frozen dev set the gate scores on (default: corpus/dev.tsv)")
+    p.add_argument("--minutes", type=float, default=30, help="training time budget (default: 30)")
+    p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (default: the time budget alone)")
+    p.add_argument("--work", help="work folder with checkpoints (default: models/.NAME.adapt)")
+    p.add_argument("--resume", action="store_true", help="go on from the last checkpoint in the work folder")
+    p.set_defaults(func=cmd_adapt)
     return parser
 
 

@@ -113,3 +113,20 @@ def _nan_to_none(value):
     if isinstance(value, list):
         return [_nan_to_none(v) for v in value]
     return value
+
+
+def term_accuracy(term_set: Path, translator, glossary, entities=None):
+    """Term accuracy of a model through the whole pipeline (masking, retries, forcing) on a term
+    test set (date, vi, terms): a `terms.TermReport`, with each segment's forced terms counted."""
+    from vi2en.pipeline import document_from_lines, translate_document
+    from vi2en.terms import TermReport, read_term_set
+
+    rows = read_term_set(term_set)
+    report = TermReport()
+    for date in dict.fromkeys(r["date"] for r in rows):  # one document per date: entries valid on that day
+        doc = document_from_lines([r["vi"] for r in rows if r["date"] == date], str(term_set))
+        doc.date = date or None
+        translate_document(doc, translator, glossary, entities=entities)
+        for segment in doc.segments:
+            report.add(segment.vi, segment.en, segment.terms, segment.flags)
+    return report

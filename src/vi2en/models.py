@@ -107,6 +107,17 @@ def choose_model(name_or_path: str | None) -> tuple[Path, str]:
     raise ModelError(f"{models_dir()}: no model installed; run `vi2en models pull opus-mt-vi-en` or pass --model")
 
 
+def adaptation_note(folder: Path) -> str:
+    """What `vi2en models list` says of a model `vi2en adapt` changed, and whether it can roll back."""
+    meta = folder / "vi2en.json"
+    adapted = json.loads(meta.read_text(encoding="utf-8")).get("adapted") if meta.is_file() else None
+    if not adapted:
+        return ""
+    previous = folder.with_name(folder.name + ".previous")
+    back = f"; previous kept: vi2en models rollback {folder.name}" if previous.is_dir() else ""
+    return f" [in use: adapted {adapted['date']} on {adapted['approved_pairs']} approved pairs, dev chrF++ {adapted['before']['dev_chrf']} → {adapted['after']['dev_chrf']}{back}]"
+
+
 def licence_record(entry: Entry) -> dict:
     record = {"licence": entry.licence, "commercial_use": entry.commercial}
     if entry.hf_id:

@@ -34,7 +34,7 @@ def document_from_lines(lines: list[str], source_path: str) -> Document:
     return Document(source_path=source_path, source_sha256="", blocks=blocks)
 
 
-def translate_document(doc: Document, translator, glossary: Glossary, progress: Callable[[int], None] | None = None, memory: Memory | None = None) -> Document:
+def translate_document(doc: Document, translator, glossary: Glossary, progress: Callable[[int], None] | None = None, memory: Memory | None = None, entities=None) -> Document:
     """Translate every segment; one whose sentence an editor already approved keeps that English
     exactly as approved (origin "tm"), its terms checked but never rewritten."""
     segments = doc.segments

@@ -273,6 +273,7 @@ class TermReport:
     terms: int = 0  # glossary terms found in the sources
     rendered: int = 0  # whose rendering is in the final English
     flagged: int = 0  # not rendered, and the segment flagged term-missing naming them
+    forced: int = 0  # rendered because forcing put them in (the model left them out)
     misses: list[dict] = field(default_factory=list)  # {vi, term, en, output, flagged}
 
     @property
@@ -290,6 +291,7 @@ class TermReport:
             self.terms += 1
             if present(hit.en, en):  # checked again here, not taken from the hit
                 self.rendered += 1
+                self.forced += hit.fix == "forced"
                 continue
             flagged = "term-missing" in flags and not hit.found
             self.flagged += flagged

@@ -306,7 +306,7 @@ def export(model, tokenizer_dir: Path, out: Path, log) -> None:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("data", nargs="+", type=Path, help="folders of NAME.vi/NAME.en or NAME.tsv files, or .tmx/.tsv files")
+    p.add_argument("data", nargs="*", type=Path, help="folders of NAME.vi/NAME.en or NAME.tsv files, or .tmx/.tsv files (the general data)")
     p.add_argument("--domain", nargs="+", type=Path, default=[], help="in-domain data (the project's news corpus, approved pairs), repeated --domain-repeat times")
     p.add_argument("--domain-repeat", type=int, default=1, help="how many times the in-domain pairs are seen per epoch (upsampling)")
     p.add_argument("--general-sample", type=int, default=0, help="use only this many of the general pairs, drawn at random (a replay while fine-tuning; 0: all)")
@@ -397,6 +397,8 @@ def load_float_model(folder: Path):
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
+        if not args.data and not args.domain:
+            raise DataError("no training data: give folders or files of pairs, or --domain")
         for path in [*args.data, *args.domain] + ([args.glossary] if args.glossary else []):
             check_allowed(path)
         overlap = _overlap(args)

@@ -71,6 +71,9 @@ class TransformersBackend:
         family, tok = self.folder.family, self.folder.tokenizer
         input_ids, attention_mask = self._padded(sources)
         min_new, max_new = self.length_bounds(sources)
+        # the decoder's position table bounds the output too (start token and language code included)
+        max_new = min(max_new, self.folder.max_input_tokens - 2)
+        min_new = min(min_new, max_new)
         options = {}
         if prefixes:
             options["decoder_input_ids"] = torch.tensor([self._decoder_prefix() + prefixes[0]], device=self.device)
