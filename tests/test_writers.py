@@ -69,3 +69,33 @@ def test_every_output_is_written_whole_and_nothing_else_is_left(tmp_path, monkey
         write_outputs(doc, tmp_path)
     assert {p: p.read_bytes() for p in paths} == before  # the old files stand, whole
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)  # no temporary file left
+
+
+def test_a_json_is_never_left_without_its_other_outputs(tmp_path, monkeypatch):
+    """Regression: kill -9 during translate left a JSON without its HTML and TMX. The JSON goes
+    into place last, so where it stands, the rest of its set stands too."""
+    doc = hostile_document()
+    doc.source_path = "article.txt"
+    real = os.replace
+    calls = []
+
+    def killed_after_one(src, dst):
+        calls.append(Path(dst).suffix)
+        if len(calls) > 1:
+            raise KeyboardInterrupt  # the run dies between two renames
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs(doc, tmp_path)
+    assert calls[-1] != ".json" or len(calls) == len(WRITERS)
+    assert not (tmp_path / "article.json").exists()
+
+
+def test_temporaries_a_killed_run_left_are_cleaned_by_the_next(tmp_path):
+    doc = hostile_document()
+    doc.source_path = "article.txt"
+    (tmp_path / ".article.json.x1y2.tmp").write_text("half", encoding="utf-8")
+    (tmp_path / ".other.json.x1y2.tmp").write_text("another article's", encoding="utf-8")
+    write_outputs(doc, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".other.json.x1y2.tmp"] + [f"article{w.suffix}" for w in WRITERS])

@@ -7,6 +7,8 @@ atomic writes) loop over this list.
 
 from __future__ import annotations
 
+import glob
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -31,10 +33,20 @@ WRITERS = [
 
 
 def write_outputs(doc: Document, out_dir: Path) -> list[Path]:
-    """Every format, JSON first (the canonical form), each file written whole or not at all."""
-    paths = []
-    for writer in WRITERS:
-        path = Path(out_dir) / f"{doc.stem}{writer.suffix}"
-        document.write_atomic(path, writer.render(doc))
-        paths.append(path)
+    """Every format, as one set: all are rendered and written to temporary files first, then
+    renamed into place with the JSON last, so an article whose JSON is there has all its
+    outputs, from this run or the one before (a crash never leaves a JSON without its HTML)."""
+    paths = [Path(out_dir) / f"{doc.stem}{writer.suffix}" for writer in WRITERS]
+    for stale in Path(out_dir).glob(f".{glob.escape(doc.stem)}.*.tmp"):  # what a killed run left
+        stale.unlink(missing_ok=True)
+    rendered = [writer.render(doc) for writer in WRITERS]  # a renderer that fails writes nothing
+    staged: list[Path] = []
+    try:
+        staged = [document.stage(path, data) for path, data in zip(paths, rendered)]
+        canonical = [w.name for w in WRITERS].index("json")
+        for k in [k for k in range(len(paths)) if k != canonical] + [canonical]:
+            os.replace(staged[k], paths[k])
+    finally:
+        for tmp in staged:
+            tmp.unlink(missing_ok=True)
     return paths
