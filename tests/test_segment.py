@@ -202,12 +202,16 @@ def test_eval_script_scores_boundaries_and_counts_reviewed_splits(tmp_path):
 
 
 def test_two_megabyte_single_paragraph_file_through_read_structure_and_segment(tmp_path):
+    """Over the default paragraph limit, it is refused in one line; with the limit raised, it goes through."""
     from vi2en.pipeline import build_document
+    from vi2en.read import Limits, ReadError
 
     sentence = "Tỉnh đã tổ chức hội nghị tổng kết công tác năm 2023 tại TP. Vinh với 1.250 đại biểu. "
     path = tmp_path / "dai.txt"
     path.write_text("Tiêu đề\n" + sentence * (2_000_000 // len(sentence)) + "\n", encoding="utf-8")
-    doc = build_document(path)
+    with pytest.raises(ReadError, match=r"dai\.txt: a paragraph of \d+ characters, over the limit of 100000 \(--max-paragraph-chars\)"):
+        build_document(path)
+    doc = build_document(path, Limits(paragraph_chars=3_000_000))
     body = doc.blocks[1]
     assert len(body.segments) == 2_000_000 // len(sentence) and body.segments[-1].vi == sentence.strip()
     no_stop = tmp_path / "khong-dau.txt"

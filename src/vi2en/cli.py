@@ -72,7 +72,34 @@ examples:
 
 
 def _fail(message: str) -> None:
-    print(f"vi2en: {message}", file=sys.stderr)
+    from vi2en.read import display_name
+
+    print(f"vi2en: {display_name(message)}", file=sys.stderr)
+
+
+def _limits(args: argparse.Namespace):
+    from vi2en.read import Limits
+
+    return Limits(file_bytes=int(args.max_file_mb * 2**20), docx_bytes=int(args.max_docx_mb * 2**20),
+                  paragraphs=args.max_paragraphs, paragraph_chars=args.max_paragraph_chars)
+
+
+def _add_limit_options(p: argparse.ArgumentParser) -> None:
+    from vi2en.read import DEFAULT_LIMITS as d
+
+    p.add_argument("--max-file-mb", type=float, default=d.file_bytes / 2**20, help=f"largest article file (default: {d.file_bytes / 2**20:.0f})")
+    p.add_argument("--max-docx-mb", type=float, default=d.docx_bytes / 2**20, help=f"largest unpacked .docx (default: {d.docx_bytes / 2**20:.0f})")
+    p.add_argument("--max-paragraphs", type=int, default=d.paragraphs, help=f"most paragraphs in one article (default: {d.paragraphs})")
+    p.add_argument("--max-paragraph-chars", type=int, default=d.paragraph_chars, help=f"longest paragraph (default: {d.paragraph_chars})")
+
+
+def _refuse_collisions(inputs: list[str]) -> bool:
+    from vi2en import pipeline
+
+    collisions = pipeline.colliding_stems(inputs)
+    for a, b in collisions:
+        _fail(f"{a} and {b} would write the same outputs ({Path(a).stem}.json …); rename one, or translate them into different --out folders")
+    return bool(collisions)
 
 
 def _open_translator(args: argparse.Namespace):
@@ -102,6 +129,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
     if not inputs:
         _fail("no articles found in " + ", ".join(args.inputs))
         return 1
+    if _refuse_collisions(inputs):
+        return 2
+    limits = _limits(args)
     try:
         glossary = Glossary.load(Path(args.glossary) if args.glossary else PROJECT_GLOSSARY)
         default_tm = Path(args.out) / DEFAULT_NAME
@@ -116,7 +146,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     failures = 0
     for path in inputs:
         try:
-            doc = pipeline.build_document(path)
+            doc = pipeline.build_document(path, limits)
             total = len(doc.segments)
             with tqdm(total=total, unit="sent", desc=Path(path).name, disable=args.quiet or total <= 5, file=sys.stderr, leave=False) as bar:
 
@@ -130,6 +160,13 @@ def cmd_translate(args: argparse.Namespace) -> int:
         except (ReadError, DocumentError, TMError, OSError) as e:
             failures += 1
             _fail(str(e))
+            continue
+        except ModelError as e:  # the model itself is broken: every article would fail the same way
+            _fail(str(e))
+            return 2
+        except Exception as e:  # one bad article never stops the batch
+            failures += 1
+            _fail(f"{path}: could not be translated ({type(e).__name__}: {e}); the other articles go on")
             continue
         if not args.quiet:
             s = doc.summary
@@ -221,10 +258,11 @@ def cmd_segment(args: argparse.Namespace) -> int:
         _fail("no articles found in " + ", ".join(args.inputs))
         return 1
     failures = 0
+    limits = _limits(args)
     try:
         for n, path in enumerate(inputs):
             try:
-                doc = pipeline.build_document(path)
+                doc = pipeline.build_document(path, limits)
             except ReadError as e:
                 failures += 1
                 _fail(str(e))
@@ -709,6 +747,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--tm", help="translation memory whose approved sentences are reused (default: OUT/vi2en-tm.sqlite when it exists)")
+    _add_limit_options(p)
     p.set_defaults(func=cmd_translate)
 
     p = sub.add_parser("eval", help="score a model (or an existing translation) against references with sacreBLEU", epilog=EXAMPLES["eval"], formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -725,6 +764,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("segment", help="print the sentences an article is split into, one per line", epilog=EXAMPLES["segment"], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="+", metavar="ARTICLE", help="article files (.txt .md .html .docx), folders, globs, or - for stdin")
     p.add_argument("--ids", action="store_true", help="prefix each segment with its id and its block's kind (tab-separated)")
+    _add_limit_options(p)
     p.set_defaults(func=cmd_segment)
     _add_glossary_parser(sub)
     add_review_parsers(sub)

@@ -10,7 +10,7 @@ from vi2en import terms
 from vi2en.document import Block, Document, Segment
 from vi2en.glossary import Glossary
 from vi2en.memory import Memory
-from vi2en.read import read_article
+from vi2en.read import DEFAULT_LIMITS, Limits, read_article
 from vi2en.score import score_segment, signature, summarize
 from vi2en.segment import segment_block
 from vi2en.structure import article_date, structure
@@ -18,9 +18,9 @@ from vi2en.structure import article_date, structure
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".docx"}
 
 
-def build_document(path: str | Path) -> Document:
+def build_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read, structure and segment an article: a document with empty English."""
-    article = read_article(path)
+    article = read_article(path, limits)
     blocks = structure(article)
     for block in blocks:
         if block.translated:
@@ -61,6 +61,18 @@ def translate_document(doc: Document, translator, glossary: Glossary, progress: 
     doc.summary = summarize([(s.score, s.flags) for s in segments])
     doc.scorer = signature()
     return doc
+
+
+def colliding_stems(inputs: list[str]) -> list[tuple[str, str]]:
+    """Inputs that would write the same outputs (same.txt and same.html both give same.json)."""
+    first: dict[str, str] = {}
+    pairs = []
+    for path in inputs:
+        stem = "stdin" if path == "-" else Path(path).stem
+        if stem in first:
+            pairs.append((first[stem], path))
+        first.setdefault(stem, path)
+    return pairs
 
 
 def expand_inputs(inputs: list[str]) -> list[str]:

@@ -23,6 +23,22 @@ class ReadError(Exception):
     """An input that cannot be read; the message names the file and the problem."""
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one article may be: far above any news article, far below what hurts the machine.
+
+    Each is an option of `vi2en translate` and `vi2en segment` (--max-file-mb ...).
+    """
+
+    file_bytes: int = 20 * 1024 * 1024  # a saved portal page with inline images stays under this
+    docx_bytes: int = 100 * 1024 * 1024  # unpacked: a zip bomb is refused before it is unpacked
+    paragraphs: int = 50_000
+    paragraph_chars: int = 100_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass
 class RawArticle:
     path: str
@@ -31,6 +47,8 @@ class RawArticle:
     # (text, hint) pairs; hint is a block kind the format itself tells (h1 → title, figcaption → caption).
     paragraphs: list[tuple[str, str | None]] = field(default_factory=list)
 
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Files people send instead of an article, by their first bytes.
 _NOT_ARTICLES = [
@@ -44,36 +62,57 @@ _NOT_ARTICLES = [
 ]
 
 
-def read_article(path: str | Path) -> RawArticle:
+def display_name(path: str | Path) -> str:
+    """A path as it can be printed and stored: bytes that are not UTF-8 shown as U+FFFD."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def read_article(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RawArticle:
     """Read one article; `-` reads standard input."""
     if str(path) == "-":
-        data, name = sys.stdin.buffer.read(), "<stdin>"
+        data, name = sys.stdin.buffer.read(limits.file_bytes + 1), "<stdin>"
     else:
         p = Path(path)
-        name = str(p)
+        name = display_name(p)
+        if name != str(p):
+            raise ReadError(f"{name}: the file name is not valid UTF-8; rename the file")
         try:
+            info = p.stat()
+            if p.is_dir():
+                raise ReadError(f"{name}: is a folder, not an article file")
+            if not p.is_file():  # a FIFO would block for ever, /dev/zero never ends
+                raise ReadError(f"{name}: not a regular file (a pipe, device or socket)")
+            if info.st_size > limits.file_bytes:
+                raise ReadError(f"{name}: {info.st_size / 2**20:.1f} MB is over the {limits.file_bytes / 2**20:.0f} MB limit for one article (--max-file-mb)")
             data = p.read_bytes()
         except FileNotFoundError:
             raise ReadError(f"{name}: no such file") from None
-        except IsADirectoryError:
-            raise ReadError(f"{name}: is a folder, not an article file") from None
         except OSError as e:
             raise ReadError(f"{name}: cannot read ({e.strerror})") from None
+    if len(data) > limits.file_bytes:
+        raise ReadError(f"{name}: over the {limits.file_bytes / 2**20:.0f} MB limit for one article (--max-file-mb)")
     sha = hashlib.sha256(data).hexdigest()
     for magic, what in _NOT_ARTICLES:
         if data.startswith(magic):
             raise ReadError(f"{name}: {what}")
     fmt = detect_format(name, data)
     if fmt == "docx":
-        paragraphs = _docx_paragraphs(name, data)
+        paragraphs = _docx_paragraphs(name, data, limits.docx_bytes)
     else:
         text = decode(name, data)
         reader = {"html": _html_paragraphs, "md": _markdown_paragraphs}.get(fmt, _text_paragraphs)
         paragraphs = reader(name, text)
-    paragraphs = [(nfc(" ".join(t.split())), hint) for t, hint in paragraphs if t.strip()]
+    # control characters (a NUL from a broken export, C1 codes from a mis-decoded page) are no
+    # text, and XML writers cannot hold them: dropped here, so no later stage ever sees one
+    paragraphs = [(nfc(" ".join(_CONTROL.sub("", t).split())), hint) for t, hint in paragraphs if _CONTROL.sub("", t).strip()]
     if not paragraphs:
         what = "no article body found in the page" if fmt == "html" else "no text to translate (empty file)"
         raise ReadError(f"{name}: {what}")
+    if len(paragraphs) > limits.paragraphs:
+        raise ReadError(f"{name}: {len(paragraphs)} paragraphs, over the limit of {limits.paragraphs} for one article (--max-paragraphs)")
+    longest = max(len(t) for t, _ in paragraphs)
+    if longest > limits.paragraph_chars:
+        raise ReadError(f"{name}: a paragraph of {longest} characters, over the limit of {limits.paragraph_chars} (--max-paragraph-chars)")
     return RawArticle(name, sha, fmt, paragraphs)
 
 
@@ -334,16 +373,24 @@ def _all_bold(el) -> bool:
 
 # .docx ---------------------------------------------------------------------------------------
 
-def _docx_paragraphs(name: str, data: bytes) -> list[tuple[str, str | None]]:
+def _docx_paragraphs(name: str, data: bytes, max_unpacked: int) -> list[tuple[str, str | None]]:
     import zipfile
 
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as e:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
         raise ReadError(f"{name}: not a readable .docx file ({e})") from None
+    if unpacked > max_unpacked:
+        raise ReadError(f"{name}: unpacks to {unpacked / 2**20:.0f} MB, over the {max_unpacked / 2**20:.0f} MB limit for a .docx (a zip bomb?)")
+    try:
+        return _docx_blocks(docx.Document(io.BytesIO(data)))
+    except Exception as e:  # python-docx and lxml fail in many ways on a damaged package; each is one line
+        raise ReadError(f"{name}: not a readable .docx file ({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else 'damaged'})") from None
+
+
+def _docx_blocks(document) -> list[tuple[str, str | None]]:
     paragraphs: list[tuple[str, str | None]] = []
     for p in document.paragraphs:
         style = (p.style.name if p.style is not None else "").lower()

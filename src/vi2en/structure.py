@@ -9,6 +9,7 @@ document, marked, so nothing is dropped silently.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from vi2en.document import Block
 from vi2en.read import RawArticle
@@ -55,14 +56,33 @@ def is_boilerplate(text: str) -> bool:
     return (len(text) <= BOILERPLATE_MAX_CHARS and key in BOILERPLATE) or key.startswith(BOILERPLATE_PREFIXES)
 
 
+@dataclass
+class _Seen:
+    """What the blocks so far tell the next one, kept up to date so structuring stays linear."""
+
+    last: str = ""  # the kind of the last block that is not boilerplate
+    beyond_dateline: bool = False  # a block other than datelines and bylines has been seen
+    body: bool = False  # a body block (paragraph, lead, quote, list item) has been seen
+
+    def add(self, kind: str) -> None:
+        if kind == "boilerplate":
+            return
+        self.last = kind
+        self.beyond_dateline |= kind not in ("dateline", "byline")
+        self.body |= kind in _BODY_KINDS
+
+
 def structure(article: RawArticle) -> list[Block]:
     blocks: list[Block] = []
+    seen = _Seen()
     for i, (text, hint) in enumerate(article.paragraphs, start=1):
-        blocks.append(Block(id=f"p{i}", kind=_kind(text.strip(), hint, blocks), text=text))
+        kind = _kind(text.strip(), hint, seen)
+        seen.add(kind)
+        blocks.append(Block(id=f"p{i}", kind=kind, text=text))
     return blocks
 
 
-def _kind(text: str, hint: str | None, previous: list[Block]) -> str:
+def _kind(text: str, hint: str | None, seen: _Seen) -> str:
     words = len(text.split())
     if is_boilerplate(text):
         return "boilerplate"
@@ -74,19 +94,18 @@ def _kind(text: str, hint: str | None, previous: list[Block]) -> str:
         return "byline"
     if hint:
         return hint
-    content = [b.kind for b in previous if b.kind != "boilerplate"]
     ends_sentence = text[-1] in ".!?…:;" + _CLOSING
-    if not any(k not in ("dateline", "byline") for k in content):
+    if not seen.beyond_dateline:
         return "title" if words <= TITLE_MAX_WORDS and not text.endswith(".") else "paragraph"
     if LIST_ITEM.match(text):
         return "list_item"
-    if _is_author_name(text) and content[-1] in _BODY_KINDS | {"caption", "source"}:
+    if _is_author_name(text) and seen.last in _BODY_KINDS | {"caption", "source"}:
         return "byline"
-    if content[-1] in _BODY_KINDS and words <= CAPTION_MAX_WORDS and (not ends_sentence or PHOTO_CREDIT.search(text)):
+    if seen.last in _BODY_KINDS and words <= CAPTION_MAX_WORDS and (not ends_sentence or PHOTO_CREDIT.search(text)):
         return "caption"
     if _is_quotation(text):
         return "quote"
-    if not any(k in _BODY_KINDS for k in content) and content[-1] in ("title", "dateline", "byline"):
+    if not seen.body and seen.last in ("title", "dateline", "byline"):
         return "lead"  # the first paragraph after the title: the sapo news sites set in bold
     return "paragraph"
 

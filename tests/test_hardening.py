@@ -1,0 +1,91 @@
+"""What real folders contain: each bad input gets one clear line naming the file, the batch goes
+on, and nothing is written half-way (regression tests for the fuzzing run's findings)."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from vi2en.cli import main
+from vi2en.read import Limits, ReadError, read_article
+
+ARTICLE = "Tiêu đề bài viết\n\nTỉnh ủy Nghệ An họp phiên thường kỳ.\n"
+
+
+def run(capsys, *argv) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().err
+
+
+def test_a_malformed_docx_is_one_line_and_the_batch_goes_on(tiny_model, tmp_path, capsys):
+    broken = tmp_path / "a-broken.docx"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:  # a zip with a document part that is not WordprocessingML
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document><w:body><w:p>&undefined;</w:p></w:body></w:document>")
+    broken.write_bytes(buffer.getvalue())
+    good = tmp_path / "b-good.txt"
+    good.write_text(ARTICLE, encoding="utf-8")
+    code, err = run(capsys, "translate", str(broken), str(good), "--out", str(tmp_path / "out"), "--model", str(tiny_model), "--max-length", "4", "--quiet")
+    assert code == 1 and err.count("\n") == 1 and err.startswith(f"vi2en: {broken}: not a readable .docx file")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b-good.html", "b-good.json", "b-good.tmx"]
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"\0" * (3 * 2**20))
+    with pytest.raises(ReadError, match=r"bomb\.docx: unpacks to 3 MB, over the 1 MB limit for a \.docx"):
+        read_article(bomb, Limits(docx_bytes=2**20))
+
+
+def test_files_that_are_not_regular_files_are_refused(tmp_path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(ReadError, match=r"pipe\.txt: not a regular file"):
+        read_article(fifo)  # would block for ever
+    with pytest.raises(ReadError, match=r"/dev/zero: not a regular file"):
+        read_article("/dev/zero")  # would never end
+
+
+def test_size_limits_are_clear_and_adjustable(tmp_path, capsys):
+    big = tmp_path / "big.txt"
+    big.write_text("Tiêu đề\n\n" + "Một câu. " * 200_000, encoding="utf-8")
+    with pytest.raises(ReadError, match=r"big\.txt: 2\.3 MB is over the 1 MB limit for one article \(--max-file-mb\)"):
+        read_article(big, Limits(file_bytes=2**20))
+    many = tmp_path / "many.txt"
+    many.write_text("\n\n".join(f"Đoạn {i}." for i in range(30)), encoding="utf-8")
+    with pytest.raises(ReadError, match=r"many\.txt: 30 paragraphs, over the limit of 20"):
+        read_article(many, Limits(paragraphs=20))
+    code, err = run(capsys, "segment", str(many), "--max-paragraphs", "20")
+    assert code == 1 and "over the limit of 20 for one article (--max-paragraphs)" in err
+    assert run(capsys, "segment", str(many), "--max-paragraphs", "30")[0] == 0
+
+
+def test_inputs_with_the_same_stem_are_refused_before_anything_is_written(tiny_model, tmp_path, capsys):
+    (tmp_path / "same.txt").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "same.html").write_text(f"<html><body><h1>Tiêu đề</h1><p>{ARTICLE}</p></body></html>", encoding="utf-8")
+    code, err = run(capsys, "translate", str(tmp_path / "same.html"), str(tmp_path / "same.txt"), "--out", str(tmp_path / "out"), "--model", str(tiny_model), "--quiet")
+    assert code == 2 and f"{tmp_path / 'same.html'} and {tmp_path / 'same.txt'} would write the same outputs" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_one_line(tmp_path, capsys):
+    name = os.fsdecode(b"bai-\xff.txt")
+    (tmp_path / name).write_text(ARTICLE, encoding="utf-8")
+    code, err = run(capsys, "segment", str(tmp_path / name))
+    assert code == 1 and "bai-\ufffd.txt: the file name is not valid UTF-8; rename the file" in err
+
+
+def test_control_characters_never_reach_a_writer(tmp_path):
+    path = tmp_path / "ctrl.txt"
+    path.write_text("Tiêu\x1b đề\n\nCâu\x07 một\x9b có\x7f ký tự lạ.\n", encoding="utf-8")
+    article = read_article(path)
+    assert [t for t, _ in article.paragraphs] == ["Tiêu đề", "Câu một có ký tự lạ."]
+    path.write_text("Tiêu\x00 đề\n", encoding="utf-8")  # a NUL: a binary file, not an article
+    with pytest.raises(ReadError, match=r"ctrl\.txt: binary file, not text"):
+        read_article(path)
