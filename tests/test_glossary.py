@@ -136,7 +136,7 @@ def test_term_accuracy_script_reports_and_lists_misses(tiny_model, tmp_path, cap
     spec.loader.exec_module(script)
     subset = tmp_path / "terms.tsv"
     subset.write_text("".join(TERMS.read_text(encoding="utf-8").splitlines(keepends=True)[:4]), encoding="utf-8")
-    code = script.main(["--model", str(tiny_model), "--max-length", "8", "--beam", "1", str(subset), "--json", str(tmp_path / "r.json")])
+    code = script.main(["--model", str(tiny_model), "--max-length", "8", "--beam", "1", "--no-entities", str(subset), "--json", str(tmp_path / "r.json")])
     out = capsys.readouterr().out
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert code == 0 and report["rendered_or_flagged"] == 1.0

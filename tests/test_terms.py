@@ -121,9 +121,10 @@ def test_translated_article_lists_hits_with_their_entries(tiny_model, seed_artic
     assert any(h["vi"] == "Thường trực Ban Bí thư" and h["entry"].startswith("central-party.tsv:") for h in hits)
     assert any(h["vi"] == "Trưởng Ban Tổ chức Trung ương" and h["via"] for h in hits)
     for s in segments:
-        missing = [h["vi"] for h in s["terms"] if not h["found"]]
-        assert ("term-missing" in s["flags"]) == bool(missing)
-        assert s["signals"].get("terms_missing", []) == missing
+        for kind, flag, signal in (("glossary", "term-missing", "terms_missing"), ("entity", "entity-missing", "entities_missing")):
+            missing = [h["vi"] for h in s["terms"] if not h["found"] and bool(h.get("rule")) == (kind == "entity")]
+            assert (flag in s["flags"]) == bool(missing)
+            assert s["signals"].get(signal, []) == missing
         assert "<t" not in s["en"]
     page = (tmp_path / "short.html").read_text(encoding="utf-8")
     assert '<mark class="term">Thường trực Ban Bí thư</mark>' in page

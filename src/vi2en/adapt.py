@@ -56,14 +56,15 @@ def measure(model_dir: Path, dev: list[tuple[str, str]], term_sets: list[Path], 
     """chrF++ on the dev pairs and term accuracy on each term set, through the whole pipeline."""
     from vi2en import evaluate
     from vi2en.backends import open_translator
+    from vi2en.entities import Entities
     from vi2en.glossary import Glossary
     from vi2en.pipeline import document_from_lines, translate_document
 
     translator = open_translator(model_dir, beam_size=beam_size)
-    glossary = Glossary.load()
-    doc = translate_document(document_from_lines([vi for vi, _ in dev], "dev"), translator, glossary)
+    glossary, entities = Glossary.load(), Entities.load()
+    doc = translate_document(document_from_lines([vi for vi, _ in dev], "dev"), translator, glossary, entities=entities)
     chrf = evaluate.corpus_scores([s.en for s in doc.segments], [en for _, en in dev])["chrf++"]["score"]
-    terms = {str(path): evaluate.term_accuracy(path, translator, glossary).accuracy for path in term_sets}
+    terms = {str(path): evaluate.term_accuracy(path, translator, glossary, entities).accuracy for path in term_sets}
     return Measure(round(chrf, 2), terms)
 
 

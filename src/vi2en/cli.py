@@ -121,6 +121,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
     from vi2en.memory import DEFAULT_NAME, Memory, TMError
     from vi2en.backends import ModelError
+    from vi2en.entities import Entities
     from vi2en.read import ReadError
     from vi2en.writers import write_outputs
 
@@ -133,7 +134,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
         return 2
     limits = _limits(args)
     try:
-        glossary = Glossary.load(Path(args.glossary) if args.glossary else PROJECT_GLOSSARY)
+        glossary_dir = Path(args.glossary) if args.glossary else PROJECT_GLOSSARY
+        glossary, entities = Glossary.load(glossary_dir), Entities.load(glossary_dir)
         default_tm = Path(args.out) / DEFAULT_NAME
         memory = Memory(Path(args.tm)) if args.tm else Memory(default_tm) if default_tm.exists() else None
         translator = _open_translator(args)
@@ -155,7 +157,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
                     if bar.n >= total:  # what remains is putting back terms the model left out
                         bar.set_description_str(f"{Path(path).name}: checking terms")
 
-                pipeline.translate_document(doc, translator, glossary, update, memory=memory)
+                pipeline.translate_document(doc, translator, glossary, update, memory=memory, entities=entities)
             outputs = write_outputs(doc, Path(args.out))
         except (ReadError, DocumentError, TMError, OSError) as e:
             failures += 1
@@ -191,6 +193,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from vi2en import evaluate, pipeline
     from vi2en.backends import ModelError
+    from vi2en.entities import Entities
     from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
     from vi2en.terms import TermReport
 
@@ -211,14 +214,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
             _fail("give --src to translate, or --hyp to score an existing translation")
             return 2
         try:
-            glossary = Glossary.load(None if args.no_glossary else Path(args.glossary) if args.glossary else PROJECT_GLOSSARY)
+            glossary_dir = None if args.no_glossary else Path(args.glossary) if args.glossary else PROJECT_GLOSSARY
+            glossary = Glossary.load(glossary_dir)
+            entities = Entities.load(glossary_dir) if glossary_dir and not args.no_entities else None
             translator = _open_translator(args)
         except (ModelError, GlossaryError) as e:
             _fail(str(e))
             return 2
         doc = pipeline.document_from_lines(source, args.src)
         with tqdm(total=len(source), unit="sent", desc="translating", disable=args.quiet, file=sys.stderr, leave=False) as bar:
-            pipeline.translate_document(doc, translator, glossary, bar.update)
+            pipeline.translate_document(doc, translator, glossary, bar.update, entities=entities)
         hyps = [s.en for s in doc.segments]
         quality = [s.score for s in doc.segments]
         flags = [bool(s.flags) for s in doc.segments]
@@ -756,7 +761,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hyp", metavar="FILE.en", help="score this existing translation instead of translating")
     p.add_argument("--report", metavar="FILE.json", help="write the full report (per-segment scores) here")
     p.add_argument("--limit", type=int, help="only the first N lines")
-    p.add_argument("--no-glossary", action="store_true", help="translate without the glossary")
+    p.add_argument("--no-glossary", action="store_true", help="translate without the glossary (and without the entity rules)")
+    p.add_argument("--no-entities", action="store_true", help="translate without the entity rules (names, places, numbers, dates, bodies)")
     _add_model_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)

@@ -124,9 +124,10 @@ def term_accuracy(term_set: Path, translator, glossary, entities=None):
     rows = read_term_set(term_set)
     report = TermReport()
     for date in dict.fromkeys(r["date"] for r in rows):  # one document per date: entries valid on that day
-        doc = document_from_lines([r["vi"] for r in rows if r["date"] == date], str(term_set))
+        dated = [r for r in rows if r["date"] == date]
+        doc = document_from_lines([r["vi"] for r in dated], str(term_set))
         doc.date = date or None
         translate_document(doc, translator, glossary, entities=entities)
-        for segment in doc.segments:
-            report.add(segment.vi, segment.en, segment.terms, segment.flags)
+        for segment, row in zip(doc.segments, dated):
+            report.add(segment.vi, segment.en, segment.terms, segment.flags, [t for t in row["terms"].split(" | ") if t])
     return report

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from vi2en import terms
-from vi2en.document import Block, Document, Segment
+from vi2en.document import Block, Document, Segment, TermHit
 from vi2en.glossary import Glossary
 from vi2en.memory import Memory
 from vi2en.read import DEFAULT_LIMITS, Limits, read_article
@@ -36,13 +36,21 @@ def document_from_lines(lines: list[str], source_path: str) -> Document:
 
 def translate_document(doc: Document, translator, glossary: Glossary, progress: Callable[[int], None] | None = None, memory: Memory | None = None, entities=None) -> Document:
     """Translate every segment; one whose sentence an editor already approved keeps that English
-    exactly as approved (origin "tm"), its terms checked but never rewritten."""
+    exactly as approved (origin "tm"), its terms checked but never rewritten.
+
+    With `entities` (vi2en.entities.Entities), names, places, numbers, dates and bodies found by
+    rule go through the same enforcement as the glossary's terms.
+    """
     segments = doc.segments
     approved = memory.exact([s.vi for s in segments]) if memory else {}
     for_model = [s for s in segments if s.vi not in approved]
+    year = int(doc.date[:4]) if doc.date else None
 
     def find(vi: str):
-        return glossary.find(vi, doc.date)
+        hits = glossary.find(vi, doc.date)
+        if entities is None:
+            return hits
+        return terms.merge(hits, [TermHit(e.vi, e.en, e.kind, "entities", e.start, e.end, rule=e.rule) for e in entities.find(vi, year=year)])
 
     if progress and len(for_model) < len(segments):
         progress(len(segments) - len(for_model))

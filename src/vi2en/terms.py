@@ -274,6 +274,9 @@ class TermReport:
     rendered: int = 0  # whose rendering is in the final English
     flagged: int = 0  # not rendered, and the segment flagged term-missing naming them
     forced: int = 0  # rendered because forcing put them in (the model left them out)
+    expected: int = 0  # renderings the test set expects (its terms/expected column)
+    expected_found: int = 0  # of those, exactly in the final English
+    expected_misses: list[dict] = field(default_factory=list)
     misses: list[dict] = field(default_factory=list)  # {vi, term, en, output, flagged}
 
     @property
@@ -284,9 +287,19 @@ class TermReport:
     def rendered_or_flagged(self) -> float:
         return (self.rendered + self.flagged) / self.terms if self.terms else 1.0
 
-    def add(self, vi: str, en: str, hits: list[TermHit], flags: list[str]) -> None:
-        """Count one translated sentence: its source, final English, glossary hits and flags."""
+    @property
+    def expected_accuracy(self) -> float:
+        return self.expected_found / self.expected if self.expected else 1.0
+
+    def add(self, vi: str, en: str, hits: list[TermHit], flags: list[str], expected: list[str] = ()) -> None:
+        """Count one translated sentence: its source, final English, hits, flags, and the renderings the set expects."""
         self.sentences += 1
+        for want in expected:
+            self.expected += 1
+            if present(want, en):
+                self.expected_found += 1
+            else:
+                self.expected_misses.append({"vi": vi, "expected": want, "output": en})
         for hit in hits:
             self.terms += 1
             if present(hit.en, en):  # checked again here, not taken from the hit
@@ -314,10 +327,13 @@ def measure_terms(glossary, translate: Callable[[list[str]], list[str]], sentenc
 
 
 def read_term_set(path: Path) -> list[dict[str, str]]:
-    """The term test set: a TSV with columns date, vi, terms (expected renderings, ` | `-separated)."""
+    """A term or entity test set: a TSV with columns date, vi, terms or expected (the renderings, ` | `-separated)."""
     from vi2en.glossary import GlossaryError
 
     rows = list(csv.DictReader(Path(path).read_text(encoding="utf-8").splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
+    for row in rows:  # the entity test set names the column `expected`
+        if "expected" in row and "terms" not in row:
+            row["terms"] = row.pop("expected")
     if not rows or not {"date", "vi", "terms"} <= set(rows[0]):
-        raise GlossaryError(f"{path}:1: a term test set needs the columns date, vi, terms")
+        raise GlossaryError(f"{path}:1: a term test set needs the columns date, vi, terms (or expected)")
     return rows
