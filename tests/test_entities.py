@@ -446,3 +446,24 @@ def test_long_input_completes():
     for worst in ("Nguyễn " * 20_000, "ông " * 20_000, "1.000" * 5_000, "Sở GD&ĐT tỉnh " * 5_000, "17/1/2024 - " * 5_000, "a-1/" * 10_000):
         Entities.load().find(worst)
     print(f"20,000 words in {time.perf_counter() - started:.2f} s with the worst shapes")
+
+
+@pytest.mark.parametrize("line, english", [
+    ("Theo nghean.gov.vn", "Source: nghean.gov.vn"),
+    ("Nguồn: TTXVN", "Source: VNA"),
+    ("Tin, ảnh: Minh Châu", "Text and photos: Minh Chau"),
+    ("Tin: Ngọc Hân", "Text: Ngoc Han"),
+    ("Ảnh: Hồng Nhung", "Photo: Hong Nhung"),
+    ("PV", "Reporter"),
+    ("Thanh Hương (TTXVN)", "Thanh Huong (VNA)"),
+    ("Minh Châu/VOV", "Minh Chau/VOV"),
+    ("Theo Báo Nghệ An", "Source: Nghe An Newspaper"),
+    ("Bài và ảnh: Lê Hoa - Trần Nam", "Story and photos: Le Hoa - Tran Nam"),
+])
+def test_source_lines_and_bylines_are_rendered_by_rule(line, english):
+    assert Entities.load().credit_line(line) == english
+
+
+@pytest.mark.parametrize("line", ["Theo kế hoạch", "Theo tin từ Bộ Y tế", "Ảnh minh họa cho bài viết về hội nghị"])
+def test_lines_that_hold_more_than_credits_are_left_to_the_model(line):
+    assert Entities.load().credit_line(line) is None

@@ -207,3 +207,19 @@ def test_a_missing_entity_is_flagged_apart_from_a_missing_term():
     assert terms.check("The Politburo rose 62,58%.", [term, entity]) == ["entity-missing"]
     assert terms.check("It rose 62,58%.", [term, entity]) == ["term-missing", "entity-missing"]
     assert entity.to_dict()["rule"] == "number:percent" and "rule" not in term.to_dict()
+
+
+def test_a_source_line_comes_out_by_rule_whatever_the_model(glossary, tiny_model, tmp_path):
+    """A random model writes nonsense; the source line and the byline are still the house's."""
+    from vi2en.backends import open_translator
+    from vi2en.entities import Entities
+    from vi2en.pipeline import build_document, translate_document
+
+    article = tmp_path / "a.txt"
+    article.write_text("Hội nghị tổng kết năm 2024\n\nTỉnh ủy Nghệ An tổ chức hội nghị tổng kết công tác năm.\n\nMinh Châu\n\nTheo TTXVN\n", encoding="utf-8")
+    doc = build_document(article)
+    assert [b.kind for b in doc.blocks][-2:] == ["byline", "source"]
+    translate_document(doc, open_translator(tiny_model, beam_size=1, max_length=6), glossary, entities=Entities.load())
+    byline, source = doc.blocks[-2].segments[0], doc.blocks[-1].segments[0]
+    assert (byline.en, source.en) == ("Minh Chau", "Source: VNA")
+    assert source.terms[0].rule == "line:credit" and source.terms[0].found

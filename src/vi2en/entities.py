@@ -385,6 +385,9 @@ class Entities:
                     self.bodies.add(r["vi"].replace("{province}", vi), r["en"].replace("{province}", en))
             else:
                 self.bodies.add(r["vi"], r["en"])
+        credits = _rows(data / "credits.tsv")
+        self.credit_labels = sorted(((r["vi"], r["en"]) for r in credits if r["kind"] == "label"), key=lambda x: -len(x[0]))
+        self.agencies = {r["vi"].casefold(): r["en"] for r in credits if r["kind"] == "agency"}
         self.exceptions = _Phrases()
         for vi in _lines(data / "exceptions.txt"):
             self.exceptions.add(vi, True, any_case=True)
@@ -405,6 +408,44 @@ class Entities:
         data = folder / DATA if (folder / DATA).is_dir() else PROJECT_GLOSSARY / DATA
         files = sorted(folder.glob("*.tsv")) + sorted(p for p in data.iterdir() if p.is_file())
         return _load(folder, data, tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+
+    # -------------------------------------------------------- source lines and bylines
+
+    def credit_line(self, text: str) -> str | None:
+        """A source line or byline rendered whole by rule ("Theo TTXVN" → "Source: VNA", "Tin, ảnh:
+        Minh Châu" → "Text and photos: Minh Chau", "PV" → "Reporter"), or None when it holds
+        more than credits (a label, names, agencies, portals): then it is the model's."""
+        line = " ".join(nfc(text).split())
+        label, rest = "", line
+        for vi, en in self.credit_labels:
+            m = re.match(re.escape(vi) + r"(?:\s*:\s*|\s+|$)", line, flags=re.IGNORECASE)
+            if m and (m.end() == len(line) or line[m.end() - 1 : m.end()] in (":", " ")):
+                label, rest = en, line[m.end() :]
+                break
+        credit = self._credits(rest) if rest else ""
+        if credit is None or not (label or credit):
+            return None
+        return f"{label} {credit}".strip()
+
+    def _credits(self, text: str) -> str | None:
+        """Names, agencies and portals joined by , - / ( ); None if anything else is there."""
+        out = []
+        for piece in re.split(r"(\s*[,/()–-]\s*|\s+và\s+)", text):
+            if not piece or re.fullmatch(r"\s*[,/()–-]\s*", piece):
+                out.append(piece)
+            elif re.fullmatch(r"\s+và\s+", piece):
+                out.append(" and ")
+            elif piece.casefold() in self.agencies:
+                out.append(self.agencies[piece.casefold()])
+            elif re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", piece):  # a portal: nghean.gov.vn
+                out.append(piece)
+            elif piece.startswith("Báo ") and len(piece.split()) >= 2:
+                out.append(_ascii(piece[4:]) + " Newspaper")
+            elif all(_is_syllable(w) or _is_initials(w) for w in piece.split()) and len(piece.split()) <= 5:
+                out.append(_render_name(piece))
+            else:
+                return None
+        return "".join(out)
 
     # -------------------------------------------------------- finding
 

@@ -45,12 +45,17 @@ def translate_document(doc: Document, translator, glossary: Glossary, progress: 
     approved = memory.exact([s.vi for s in segments]) if memory else {}
     for_model = [s for s in segments if s.vi not in approved]
     year = int(doc.date[:4]) if doc.date else None
+    # source lines and bylines are rendered whole by rule ("Theo TTXVN" → "Source: VNA"), not by the model
+    credits = {s.vi: entities.credit_line(s.vi) for b in doc.blocks if b.kind in ("source", "byline") for s in b.segments} if entities else {}
 
     def find(vi: str):
         hits = glossary.find(vi, doc.date)
         if entities is None:
             return hits
-        return terms.merge(hits, [TermHit(e.vi, e.en, e.kind, "entities", e.start, e.end, rule=e.rule) for e in entities.find(vi, year=year)])
+        found = [TermHit(e.vi, e.en, e.kind, "entities", e.start, e.end, rule=e.rule) for e in entities.find(vi, year=year)]
+        if credits.get(vi):
+            found.append(TermHit(vi, credits[vi], "line", "entities", 0, len(vi), rule="line:credit"))
+        return terms.merge(hits, found)
 
     if progress and len(for_model) < len(segments):
         progress(len(segments) - len(for_model))

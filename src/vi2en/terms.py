@@ -215,8 +215,15 @@ def enforce(texts: list[str], find: Callable[[str], list[TermHit]], translator, 
     """Translate `texts` with every term `find` gives rendered, or flagged where that failed."""
     placeholders = keeps_placeholders(translator.tokenizer)
     hits = [find(vi) for vi in texts]
-    model_inputs = [mask(vi, h, placeholders=placeholders) for vi, h in zip(texts, hits)]
-    done = [_restored(text, h, hyp) for text, h, hyp in zip(model_inputs, hits, translator.translate(model_inputs, progress))]
+    # a sentence one rule renders whole (a source line, a byline) needs no model, which could
+    # only add words around it
+    whole = {i for i, (vi, h) in enumerate(zip(texts, hits)) if len(h) == 1 and (h[0].start, h[0].end) == (0, len(vi))}
+    for_model = [i for i in range(len(texts)) if i not in whole]
+    model_inputs = {i: mask(texts[i], hits[i], placeholders=placeholders) for i in for_model}
+    if progress and whole:
+        progress(len(whole))
+    hyps = dict(zip(for_model, translator.translate([model_inputs[i] for i in for_model], progress)))
+    done = [_restored(model_inputs[i], hits[i], hyps[i]) if i in hyps else _restored(texts[i], hits[i], Hypothesis(hits[i][0].en)) for i in range(len(texts))]
     _retry_inline(texts, done, translator)
     _force_missing(done, translator)
     return done
