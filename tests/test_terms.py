@@ -223,3 +223,62 @@ def test_a_source_line_comes_out_by_rule_whatever_the_model(glossary, tiny_model
     byline, source = doc.blocks[-2].segments[0], doc.blocks[-1].segments[0]
     assert (byline.en, source.en) == ("Minh Chau", "Source: VNA")
     assert source.terms[0].rule == "line:credit" and source.terms[0].found
+    assert (source.origin, source.score, source.flags) == ("rule", 100.0, [])
+
+
+def test_a_variant_is_repaired_only_in_renderings_long_enough_to_tell():
+    """Eight characters and more: "Organization Commission" is the model's spelling of
+    "Organisation Commission"; below that a close word is another word."""
+    long = TermHit("x", "Congress", "body", "g.tsv:2", 0, 1)  # eight characters
+    assert terms.restore("The Kongress met.", [long]) == ("The Congress met.", []) and long.fix == "variant"
+    short = TermHit("x", "Council", "body", "g.tsv:2", 0, 1)  # seven, though "Kouncil" is as close
+    assert terms.restore("The Kouncil met.", [short]) == ("The Kouncil met.", ["term-missing"])
+
+
+def test_a_retry_that_renders_no_more_terms_is_not_kept(glossary):
+    """The inline retry replaces the first try only when it renders more terms."""
+    from vi2en.backends import Hypothesis
+
+    class SameEitherWay:  # drops every term, masked or inline: the retry is no better
+        tokenizer = None
+        inputs: list[str] = []
+
+        def translate(self, texts, progress=None):
+            self.inputs += texts
+            return [Hypothesis("Nothing.", [-0.1]) if "<t" in t or "Secretary" in t else Hypothesis("Else.", [-0.1]) for t in texts]
+
+        def force(self, texts, needs):
+            return [Hypothesis("Still nothing.", [-0.2]) for _ in texts]
+
+    def find(vi):
+        hits = glossary.find(vi, "2024-01-17")
+        for h in hits:
+            h.placeholder = ""
+        return hits
+
+    model = SameEitherWay()
+    [result] = terms.enforce(["Bí thư Tỉnh ủy Nghệ An phát biểu."], find, model)
+    assert result.en == "Nothing." and result.flags == ["term-missing"] and result.hypothesis.token_logprobs == [-0.1]
+
+
+def test_the_report_counts_exactly():
+    report = terms.TermReport()
+    found = TermHit("Bộ Chính trị", "Politburo", "body", "g.tsv:2", 0, 12, found=True)
+    forced = TermHit("Ban Bí thư", "Secretariat", "body", "g.tsv:3", 13, 23, found=True, fix="forced")
+    missing = TermHit("Tỉnh ủy", "Provincial Party Committee", "body", "g.tsv:4", 24, 31)
+    report.add("vi", "The Politburo and the Secretariat met.", [found, forced, missing], ["term-missing"], ["Politburo", "Provincial Party Committee"])
+    assert (report.sentences, report.terms, report.rendered, report.flagged, report.forced) == (1, 3, 2, 1, 1)
+    assert (report.expected, report.expected_found, report.expected_accuracy) == (2, 1, 0.5)
+    assert report.as_dict() == {"terms": 3, "rendered": 2, "accuracy": round(2 / 3, 4)}
+    assert terms.TermReport().accuracy == 1.0 and terms.TermReport().as_dict() == {"terms": 0, "rendered": 0}
+
+
+def test_term_and_entity_sets_are_read_alike(tmp_path):
+    (tmp_path / "e.tsv").write_text("date\tvi\texpected\n2024-01-01\tCâu.\tJanuary 1\n", encoding="utf-8")
+    (tmp_path / "t.tsv").write_text("date\tvi\tterms\texpected\n2024-01-01\tCâu.\tPolitburo\tother\n", encoding="utf-8")
+    assert read_term_set(tmp_path / "e.tsv")[0]["terms"] == "January 1"
+    assert read_term_set(tmp_path / "t.tsv")[0]["terms"] == "Politburo"
+
+
+def test_no_tokenizer_keeps_no_placeholders():
+    assert terms.keeps_placeholders(None) is False

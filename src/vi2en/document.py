@@ -69,7 +69,7 @@ class Segment:
     flags: list[str] = field(default_factory=list)
     signals: dict[str, Any] = field(default_factory=dict)
     terms: list[TermHit] = field(default_factory=list)  # glossary hits
-    origin: str = "mt"  # "mt" (model), "tm" (reused from the translation memory)
+    origin: str = "mt"  # "mt" (model), "tm" (reused from the translation memory), "rule" (a source line or byline rendered by rule)
     pieces: list[str] = field(default_factory=list)  # clause pieces when a sentence exceeds the model's limit
 
 

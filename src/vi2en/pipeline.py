@@ -62,6 +62,9 @@ def translate_document(doc: Document, translator, glossary: Glossary, progress: 
     enforced = terms.enforce([s.vi for s in for_model], find, translator, progress)
     for segment, result in zip(for_model, enforced):
         segment.en, segment.terms, segment.pieces = result.en, result.hits, result.hypothesis.pieces
+        if result.rule:  # the house style itself wrote it: nothing for an estimate to doubt
+            segment.origin, segment.score, segment.flags, segment.signals = "rule", 100.0, [], {"rule": result.rule}
+            continue
         segment.score, segment.flags, segment.signals = score_segment(segment.vi, segment.en, result.hypothesis.mean_logprob, result.hits)
     for segment in segments:
         if segment.vi in approved:  # a person approved this English: no model ran, nothing to estimate

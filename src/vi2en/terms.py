@@ -205,6 +205,7 @@ class Enforced:
     flags: list[str]
     hypothesis: Hypothesis
     model_input: str = ""
+    rule: str = ""  # the rule that rendered the whole sentence (a source line, a byline): no model ran
 
     @property
     def rendered(self) -> int:
@@ -223,7 +224,8 @@ def enforce(texts: list[str], find: Callable[[str], list[TermHit]], translator, 
     if progress and whole:
         progress(len(whole))
     hyps = dict(zip(for_model, translator.translate([model_inputs[i] for i in for_model], progress)))
-    done = [_restored(model_inputs[i], hits[i], hyps[i]) if i in hyps else _restored(texts[i], hits[i], Hypothesis(hits[i][0].en)) for i in range(len(texts))]
+    done = [_restored(model_inputs[i], hits[i], hyps[i]) if i in hyps else replace(_restored(texts[i], hits[i], Hypothesis(hits[i][0].en)), rule=hits[i][0].rule)
+            for i in range(len(texts))]
     _retry_inline(texts, done, translator)
     _force_missing(done, translator)
     return done
@@ -234,11 +236,9 @@ def _restored(model_input: str, hits: list[TermHit], hyp: Hypothesis) -> Enforce
     return Enforced(en, hits, flags, hyp, model_input)
 
 
-def _keep_better(done: list[Enforced], i: int, attempt: Enforced) -> bool:
+def _keep_better(done: list[Enforced], i: int, attempt: Enforced) -> None:
     if attempt.rendered > done[i].rendered:
         done[i] = attempt
-        return True
-    return False
 
 
 def _retry_inline(texts: list[str], done: list[Enforced], translator) -> None:
@@ -265,10 +265,10 @@ def _force_missing(done: list[Enforced], translator) -> None:
     for i, hyp in zip(force, hyps):
         dropped = {h.vi for h in done[i].hits if not h.found}
         attempt = _restored(done[i].model_input, [replace(h) for h in done[i].hits], hyp)
-        if _keep_better(done, i, attempt):
-            for hit in attempt.hits:
-                if hit.found and hit.vi in dropped:
-                    hit.fix = "forced"
+        for hit in attempt.hits:
+            if hit.found and hit.vi in dropped:
+                hit.fix = "forced"
+        _keep_better(done, i, attempt)
 
 
 # ---------------------------------------------------------------- measuring
