@@ -89,3 +89,13 @@ def test_bad_input_gets_one_clear_line_and_the_model_is_untouched(setup, capsys)
     assert main(["models", "rollback", str(model)]) == 2
     assert "no previous model to roll back to" in capsys.readouterr().err
     assert not adapt.previous_of(model).exists() and not (model / "ct2-int8").exists()
+
+
+def test_a_stopped_run_resumes_from_its_checkpoint(setup):
+    model, memory, tmp = setup
+    work = tmp / "work"
+    quiet = dict(dev=tmp / "dev.tsv", term_sets=[], corpus=[], lr=3e-3, log=lambda _: None)
+    adapt.adapt(model, memory, work=work, max_steps=20, **quiet)  # stands for a run stopped at step 20
+    adapt.adapt(model, memory, work=work, max_steps=40, resume=True, **quiet)
+    log = (work / "train" / "train.log").read_text(encoding="utf-8")
+    assert "resumed at step 20" in log and "valid step 40" in log
