@@ -282,3 +282,21 @@ def test_term_and_entity_sets_are_read_alike(tmp_path):
 
 def test_no_tokenizer_keeps_no_placeholders():
     assert terms.keeps_placeholders(None) is False
+
+
+def test_a_variant_must_be_more_than_85_percent_alike():
+    near = TermHit("x", "Secretariat member", "title", "g.tsv:2", 0, 1)
+    assert terms.restore("The Secretary members met.", [near])[0] == "The Secretariat member met."  # 85.7% alike
+    far = TermHit("x", "Secretariat member", "title", "g.tsv:2", 0, 1)
+    assert terms.restore("The Secretary membre met.", [far]) == ("The Secretary membre met.", ["term-missing"])  # 82.4%
+
+
+def test_a_term_set_without_its_columns_is_refused(tmp_path):
+    from vi2en.glossary import GlossaryError
+
+    (tmp_path / "bad.tsv").write_text("date\tvi\n2024-01-01\tCâu.\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match=r"bad\.tsv:1: a term test set needs the columns date, vi, terms"):
+        read_term_set(tmp_path / "bad.tsv")
+    (tmp_path / "empty.tsv").write_text("", encoding="utf-8")
+    with pytest.raises(GlossaryError):
+        read_term_set(tmp_path / "empty.tsv")
