@@ -300,3 +300,16 @@ def test_a_term_set_without_its_columns_is_refused(tmp_path):
     (tmp_path / "empty.tsv").write_text("", encoding="utf-8")
     with pytest.raises(GlossaryError):
         read_term_set(tmp_path / "empty.tsv")
+
+
+def test_masking_keeps_every_character_around_the_terms(glossary):
+    vi = "Hôm nay Bộ Chính trị họp với Ban Bí thư."
+    hits = glossary.find(vi, "2024-01-17")
+    assert terms.mask(vi, hits, placeholders=True) == "Hôm nay <t0> họp với <t1>."
+    assert terms.mask(vi, hits, placeholders=False) == "Hôm nay Politburo họp với Party Central Committee's Secretariat."
+
+
+def test_a_mangled_placeholder_is_repaired_and_says_so(glossary):
+    for output, fix in (("< t0 > met.", "placeholder repaired"), ("<t0> met.", "")):
+        hits = masked(glossary, "Bộ Chính trị họp.")
+        assert terms.restore(output, hits) == ("The Politburo met.", []) and hits[0].fix == fix

@@ -148,8 +148,7 @@ def _tidy(en: str) -> str:
 
 
 def _capitalise_start(en: str) -> str:
-    m = re.match(r"[\"“‘'(]*", en)
-    k = m.end() if m else 0
+    k = re.match(r"[\"“‘'(]*", en).end()  # opening quotes and brackets: always matches, perhaps empty
     return en[:k] + en[k : k + 1].upper() + en[k + 1 :] if en[k : k + 1].islower() else en
 
 
