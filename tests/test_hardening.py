@@ -89,3 +89,16 @@ def test_control_characters_never_reach_a_writer(tmp_path):
     path.write_text("Tiêu\x00 đề\n", encoding="utf-8")  # a NUL: a binary file, not an article
     with pytest.raises(ReadError, match=r"ctrl\.txt: binary file, not text"):
         read_article(path)
+
+
+def test_a_broken_or_hostile_tmx_is_one_line_and_expands_nothing(tmp_path):
+    from vi2en.corpus import DataError, read_tmx
+
+    broken = tmp_path / "broken.tmx"
+    broken.write_text('<tmx version="1.4"><body><tu><tuv xml:lang="vi"><seg>Một', encoding="utf-8")
+    with pytest.raises(DataError, match=r"broken\.tmx: not a readable TMX file"):
+        read_tmx(broken)
+    laughs = tmp_path / "laughs.tmx"
+    laughs.write_text('<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                      '<tmx version="1.4"><body><tu><tuv xml:lang="vi"><seg>Một &b;</seg></tuv><tuv xml:lang="en"><seg>One</seg></tuv></tu></body></tmx>', encoding="utf-8")
+    assert read_tmx(laughs) == [("Một &b;", "One")]  # the reference stays as written, never expanded into a hundred a's

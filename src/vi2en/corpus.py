@@ -45,17 +45,22 @@ def read_tmx(path: Path) -> list[tuple[str, str]]:
 
     xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
     pairs, saw_vi = [], False
-    for _, tu in etree.iterparse(str(path), tag="tu"):
-        sides = {}
-        for tuv in tu.iter("tuv"):
-            lang = (tuv.get(xml_lang) or tuv.get("lang") or "").lower()
-            seg = tuv.find("seg")
-            if seg is not None:
-                sides[lang[:2]] = "".join(seg.itertext())
-        saw_vi |= "vi" in sides
-        if "vi" in sides and "en" in sides:
-            pairs.append((sides["vi"], sides["en"]))
-        tu.clear()
+    # entities are never expanded (a billion-laughs file stays small) and nothing is fetched
+    parser = etree.iterparse(str(path), tag="tu", resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        for _, tu in parser:
+            sides = {}
+            for tuv in tu.iter("tuv"):
+                lang = (tuv.get(xml_lang) or tuv.get("lang") or "").lower()
+                seg = tuv.find("seg")
+                if seg is not None:
+                    sides[lang[:2]] = "".join(seg.itertext())
+            saw_vi |= "vi" in sides
+            if "vi" in sides and "en" in sides:
+                pairs.append((sides["vi"], sides["en"]))
+            tu.clear()
+    except (etree.XMLSyntaxError, OSError) as e:
+        raise DataError(f"{path}: not a readable TMX file ({e})") from None
     if not saw_vi:
         raise DataError(f"{path}: TMX has no Vietnamese (vi) side")
     return pairs
