@@ -313,3 +313,31 @@ def test_a_mangled_placeholder_is_repaired_and_says_so(glossary):
     for output, fix in (("< t0 > met.", "placeholder repaired"), ("<t0> met.", "")):
         hits = masked(glossary, "Bộ Chính trị họp.")
         assert terms.restore(output, hits) == ("The Politburo met.", []) and hits[0].fix == fix
+
+
+def test_hits_that_touch_are_both_kept():
+    a = TermHit("a", "A", "body", "g.tsv:2", 0, 5)
+    b = TermHit("b", "B", "place", "entities", 5, 9, rule="place:unit")
+    assert terms.merge([a], [b]) == [a, b]
+
+
+def test_more_terms_than_placeholders_go_inline_after_the_tenth():
+    vi = " ".join(f"w{i}" for i in range(11))
+    hits = [TermHit(f"w{i}", f"E{i}", "body", "g.tsv:2", 3 * i if i < 10 else 30, 3 * i + 2 if i < 10 else 33) for i in range(11)]
+    assert terms.mask(vi, hits, placeholders=True).endswith("<t9> E10") and hits[10].placeholder == ""
+
+
+def test_the_models_casing_of_a_rendering_is_repaired():
+    hit = TermHit("Bộ Chính trị", "Politburo", "body", "g.tsv:2", 0, 12)
+    assert terms.restore("The politburo met.", [hit]) == ("The Politburo met.", []) and hit.fix == "case"
+
+
+def test_the_report_counts_forced_and_flagged_terms_only():
+    report = terms.TermReport()
+    own = [TermHit(f"t{i}", f"Term{i}", "body", "g.tsv:2", 0, 1, found=True) for i in range(2)]
+    forced = TermHit("t2", "Term2", "body", "g.tsv:2", 0, 1, found=True, fix="forced")
+    unflagged = TermHit("t3", "Missing", "body", "g.tsv:2", 0, 1)
+    report.add("vi", "Term0 Term1 Term2.", [*own, forced, unflagged], [])
+    assert (report.rendered, report.forced, report.flagged) == (3, 1, 0)
+    empty = terms.TermReport()
+    assert empty.rendered_or_flagged == 1.0 and empty.expected_accuracy == 1.0

@@ -54,9 +54,10 @@ def check(en: str, hits: list[TermHit]) -> list[str]:
 def merge(glossary_hits: list[TermHit], entity_hits: list[TermHit]) -> list[TermHit]:
     """One list of non-overlapping hits in source order: the longer span wins an overlap, and
     the glossary wins a tie, since an editor's entry overrides what a rule would give."""
-    ranked = sorted([(h, 0) for h in glossary_hits] + [(h, 1) for h in entity_hits], key=lambda x: (x[0].start - x[0].end, x[1], x[0].start))
+    # a stable sort: at equal length and start the glossary's hit, listed first, stays first
+    ranked = sorted(glossary_hits + entity_hits, key=lambda h: (h.start - h.end, h.start))
     kept: list[TermHit] = []
-    for hit, _ in ranked:
+    for hit in ranked:
         if all(hit.end <= k.start or k.end <= hit.start for k in kept):
             kept.append(hit)
     return sorted(kept, key=lambda h: h.start)
