@@ -318,7 +318,8 @@ def test_a_mangled_placeholder_is_repaired_and_says_so(glossary):
 def test_hits_that_touch_are_both_kept():
     a = TermHit("a", "A", "body", "g.tsv:2", 0, 5)
     b = TermHit("b", "B", "place", "entities", 5, 9, rule="place:unit")
-    assert terms.merge([a], [b]) == [a, b]
+    c = TermHit("c", "C", "place", "entities", 9, 20, rule="place:unit")  # longer: placed before the one it touches
+    assert terms.merge([a], [b]) == [a, b] and terms.merge([], [b, c]) == [b, c]
 
 
 def test_more_terms_than_placeholders_go_inline_after_the_tenth():
