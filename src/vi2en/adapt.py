@@ -26,7 +26,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 NEWS_TRAIN = PROJECT / "corpus" / "train"
 NEWS_DEV = PROJECT / "corpus" / "dev.tsv"
 TERM_SETS = [PROJECT / "tests" / "data" / "terms.tsv"]
-KEPT = (CT2_FOLDER, "README.md", "vi2en.json", "generation_config.json")  # what an adapted model keeps of the one it replaces
+KEPT = ("README.md", "vi2en.json")  # what an adapted model keeps of the one it replaces (the export writes its own generation rules)
 
 
 @dataclass
@@ -101,9 +101,8 @@ def adapt(model_dir: Path, memory, *, work: Path, dev: Path = NEWS_DEV, term_set
     if code != 0:
         raise DataError(f"{work}: training failed (exit {code}); see {work / 'train' / 'train.log'}")
     for name in KEPT:  # the adapted model is the old one with new weights
-        source = model_dir / name
-        if source.is_file() and name != "generation_config.json":
-            shutil.copy(source, candidate / name)
+        if (model_dir / name).is_file():
+            shutil.copy(model_dir / name, candidate / name)
     convert(candidate, force=True)
     vmap = model_dir / CT2_FOLDER / "vmap.txt"
     if vmap.is_file():  # same vocabulary, same shortlist

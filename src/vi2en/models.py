@@ -113,8 +113,9 @@ def adaptation_note(folder: Path) -> str:
     adapted = json.loads(meta.read_text(encoding="utf-8")).get("adapted") if meta.is_file() else None
     if not adapted:
         return ""
-    previous = folder.with_name(folder.name + ".previous")
-    back = f"; previous kept: vi2en models rollback {folder.name}" if previous.is_dir() else ""
+    from vi2en.adapt import previous_of
+
+    back = f"; previous kept: vi2en models rollback {folder.name}" if previous_of(folder).is_dir() else ""
     return f" [in use: adapted {adapted['date']} on {adapted['approved_pairs']} approved pairs, dev chrF++ {adapted['before']['dev_chrf']} → {adapted['after']['dev_chrf']}{back}]"
 
 
