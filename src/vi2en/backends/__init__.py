@@ -29,6 +29,9 @@ class Hypothesis:
     ids: list[int] = field(default_factory=list)  # target token ids, language code and end token left out
     parts: int = 1  # >1: the source was longer than the model's limit and was translated in this many parts
     pieces: list[str] = field(default_factory=list)  # the source's clause pieces when it was split
+    # what the quality score reads where the backend gives it (None/empty where it does not):
+    alternatives: list[str] = field(default_factory=list)  # the beam's other finished hypotheses, best first
+    coverage: float | None = None  # mean over source tokens of min(1, attention received)
 
     @property
     def mean_logprob(self) -> float | None:

@@ -12,6 +12,8 @@ from pathlib import Path
 from vi2en.backends import Hypothesis
 from vi2en.backends.families import CT2_FOLDER, ModelError, ModelFolder
 
+# The quality score compares the best hypothesis with the beam's next ones (n-best agreement).
+NBEST = 4
 SCORE_BATCH_TOKENS = 512  # scoring holds a full-vocabulary row per target token: a token budget keeps that small
 
 
@@ -71,15 +73,27 @@ class CT2Backend:
             use_vmap=self.shortlist,
             max_input_length=0,
             return_end_token=True,
+            num_hypotheses=min(NBEST, self.beam_size),
+            return_attention=True,
         )
         eos = folder.tokenizer.eos_token
-        outputs = [r.hypotheses[0][offset:] for r in results]
-        ended = [bool(o) and o[-1] == eos for o in outputs]
-        ids = [folder.tokenizer.convert_tokens_to_ids(o[:-1] if e else o) for o, e in zip(outputs, ended)]
+
+        def ids_of(tokens: list[str]) -> tuple[list[int], bool]:
+            tokens = tokens[offset:]
+            ended = bool(tokens) and tokens[-1] == eos
+            return folder.tokenizer.convert_tokens_to_ids(tokens[:-1] if ended else tokens), ended
+
+        best = [ids_of(r.hypotheses[0]) for r in results]
         hyps = []
-        for out_ids, logprobs, end in zip(ids, self.score(sources, ids), ended):
+        for (out_ids, end), logprobs, result, source in zip(best, self.score(sources, [i for i, _ in best]), results, sources):
             # scoring always adds the end token; it counts only if the search produced it
-            hyps.append(Hypothesis(text=folder.decode(out_ids), token_logprobs=logprobs if end else logprobs[:-1], ids=out_ids))
+            hyps.append(Hypothesis(
+                text=folder.decode(out_ids),
+                token_logprobs=logprobs if end else logprobs[:-1],
+                ids=out_ids,
+                alternatives=[folder.decode(ids_of(h)[0]) for h in result.hypotheses[1:]],
+                coverage=attention_coverage(result.attention[0][offset:], len(source)) if result.attention else None,
+            ))
         return hyps
 
     def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
@@ -88,6 +102,21 @@ class CT2Backend:
         forced = [language + self.folder.pieces(t) for t in targets]
         scored = self.model.score_batch(tokens, forced, max_input_length=0, offset=len(language), max_batch_size=SCORE_BATCH_TOKENS, batch_type="tokens")
         return [list(s.log_probs) for s in scored]
+
+
+def attention_coverage(attention: list[list[float]], source_length: int) -> float | None:
+    """Mean over source tokens of min(1, the attention they received over all target steps).
+
+    Near 1 when every source token was attended to; low when the output skipped part of the
+    source (Tu et al. 2016's coverage, as Wu et al. 2016 use it in the coverage penalty).
+    """
+    if not attention or source_length == 0:
+        return None
+    received = [0.0] * source_length
+    for step in attention:
+        for j, weight in enumerate(step[:source_length]):
+            received[j] += weight
+    return sum(min(1.0, r) for r in received) / source_length
 
 
 def generation_rules(path: Path) -> dict:
