@@ -102,3 +102,25 @@ def test_a_broken_or_hostile_tmx_is_one_line_and_expands_nothing(tmp_path):
     laughs.write_text('<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
                       '<tmx version="1.4"><body><tu><tuv xml:lang="vi"><seg>Một &b;</seg></tuv><tuv xml:lang="en"><seg>One</seg></tuv></tu></body></tmx>', encoding="utf-8")
     assert read_tmx(laughs) == [("Một &b;", "One")]  # the reference stays as written, never expanded into a hundred a's
+
+
+def test_xliff_export_survives_control_characters_and_import_refuses_a_bad_original(seed_out, translated_seed, tmp_path, capsys):
+    from vi2en import document
+    from vi2en.memory import Change, Memory
+
+    doc_path = seed_out / translated_seed.name
+    doc = document.load(doc_path)
+    first = doc.segments[0]
+    # the save API (review desk, tm import) let an editor's pasted control characters through
+    Memory(seed_out / "vi2en-tm.sqlite", create=True).save(doc, [Change(first.id, first.vi, "Bell\x07 and\x1b escape\ufffe.", False, 0)], "lan")
+    xlf = tmp_path / "doc.xlf"
+    assert run(capsys, "xliff", "export", str(doc_path), "-o", str(xlf))[0] == 0
+    assert "Bell and escape." in xlf.read_text(encoding="utf-8")
+    (seed_out / "folder.json").mkdir()
+    for name in ("folder", "n" * 300):
+        text = xlf.read_text(encoding="utf-8")
+        bad = tmp_path / "bad.xlf"
+        bad.write_text(text.replace(f'original="{doc.stem}.json', f'original="{name}.json'), encoding="utf-8")
+        code, err = run(capsys, "xliff", "import", str(bad), "--out", str(seed_out), "--editor", "lan")
+        assert code == 1 and err.startswith(f"vi2en: {bad}: not imported") and "Traceback" not in err
+        assert "cannot read" in err and "Errno" not in err

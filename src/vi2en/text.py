@@ -13,10 +13,23 @@ import unicodedata
 # The five Vietnamese tone marks as combining characters (huyền, sắc, hỏi, ngã, nặng).
 TONE_MARKS = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Control characters (a NUL from a broken export, C1 codes from a mis-decoded page, an escape
+# pasted from a terminal) and the code points XML cannot hold: no text, and every XML writer
+# (HTML, TMX, XLIFF, TBX) would fail on them. Tab, line feed and carriage return are kept.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def drop_controls(text: str) -> str:
+    """The text without characters that are no text (see `_NOT_TEXT`)."""
+    return _NOT_TEXT.sub("", text)
+
+
+def has_controls(text: str) -> bool:
+    return _NOT_TEXT.search(text) is not None
 
 
 def _tone_key(word: str) -> str:

@@ -17,6 +17,7 @@ from lxml import etree
 from vi2en import document
 from vi2en.document import Document
 from vi2en.memory import ArticleState, Change, Memory
+from vi2en.text import drop_controls
 
 NS = "urn:oasis:names:tc:xliff:document:2.0"  # XLIFF 2.1 keeps the 2.0 namespace
 VI2EN_NS = "urn:vi2en:xliff"
@@ -48,8 +49,10 @@ def render_xliff(doc: Document, memory: Memory | None = None) -> bytes:
             note = etree.SubElement(etree.SubElement(unit, f"{{{NS}}}notes"), f"{{{NS}}}note", category="vi2en-flags")
             note.text = f"score {segment.score}; flags: {', '.join(segment.flags)}"
         seg = etree.SubElement(unit, f"{{{NS}}}segment", state=_state(entry, segment.vi))
-        etree.SubElement(seg, f"{{{NS}}}source").text = segment.vi
-        etree.SubElement(seg, f"{{{NS}}}target").text = segment.en
+        # an editor's pasted control character is no text and XML cannot hold it: left out, so
+        # the export never fails; the import then records the edit without it
+        etree.SubElement(seg, f"{{{NS}}}source").text = drop_controls(segment.vi)
+        etree.SubElement(seg, f"{{{NS}}}target").text = drop_controls(segment.en)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -116,7 +119,7 @@ def read_changes(path: Path, file_original: str, units: list[Unit], doc: Documen
         if segment is None:
             problems.append(f"unit {unit.id or '(no id)'}: no such segment in {doc.stem}")
             continue
-        if unit.source != segment.vi:
+        if unit.source != drop_controls(segment.vi):
             problems.append(f"unit {unit.id}: source differs from the document ({unit.source[:60]!r} ≠ {segment.vi[:60]!r})")
         if unit.target is None:
             problems.append(f"unit {unit.id}: no <target>")
@@ -145,6 +148,8 @@ def import_xliff(path: Path, out_dir: Path, memory: Memory, editor: str) -> tupl
         doc = document.load(Path(out_dir) / f"{stem}.json")
     except document.DocumentError as e:
         raise XliffError(path, [str(e)]) from None
+    except OSError as e:  # `original` names a folder, or a name too long for the file system
+        raise XliffError(path, [f"original {file_original[:80]!r}: cannot read {stem[:80]}.json in {out_dir} ({e.strerror})"]) from None
     changes = read_changes(path, file_original, units, doc, memory)
     conflicts = memory.save(doc, changes, editor, via=f"xliff:{Path(path).name}")
     if conflicts:
