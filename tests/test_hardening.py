@@ -13,6 +13,8 @@ import pytest
 from vi2en.cli import main
 from vi2en.read import Limits, ReadError, read_article
 
+from test_read import cp1258_bytes  # tests/ is on the path (pytest prepend mode)
+
 ARTICLE = "Tiêu đề bài viết\n\nTỉnh ủy Nghệ An họp phiên thường kỳ.\n"
 
 
@@ -124,3 +126,51 @@ def test_xliff_export_survives_control_characters_and_import_refuses_a_bad_origi
         code, err = run(capsys, "xliff", "import", str(bad), "--out", str(seed_out), "--editor", "lan")
         assert code == 1 and err.startswith(f"vi2en: {bad}: not imported") and "Traceback" not in err
         assert "cannot read" in err and "Errno" not in err
+
+
+def _docx_with_body(tmp_path, name: str, doctype: str, body: str) -> Path:
+    """A real .docx (made by python-docx) whose document part is replaced by the given XML."""
+    import docx
+
+    made = tmp_path / f"made-{name}"
+    docx.Document().save(made)
+    path = tmp_path / name
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "word/document.xml":
+                w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+                data = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{doctype}'
+                        f'<w:document xmlns:w="{w}"><w:body>{body}</w:body></w:document>').encode("utf-8")
+            dst.writestr(item, data)
+    return path
+
+
+def test_utf8_cut_inside_a_character_is_named_never_mojibake_and_an_html_fragment_is_html(tmp_path):
+    cut = tmp_path / "cut.txt"
+    cut.write_bytes("Tiêu đề\n\nTỉnh ủy họp phiên thường kỳ".encode("utf-8")[:-1])  # the last ỳ loses a byte
+    with pytest.raises(ReadError, match=r"cut\.txt: the file ends inside a UTF-8 character \(cut short\?\)"):
+        read_article(cut)
+    short = tmp_path / "short.txt"
+    short.write_bytes("Tiê".encode("utf-8")[:-1])  # as cp1258 this would read "TiÃ"
+    with pytest.raises(ReadError, match=r"short\.txt: the file ends inside a UTF-8 character"):
+        read_article(short)
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes("Tiêu đề\n\nTỉnh ủy họp ".encode("utf-8") + b"\xff\xfe" + "phiên thường kỳ.\n".encode("utf-8"))
+    with pytest.raises(ReadError, match=r"broken\.txt:3: broken UTF-8 text \(2 bytes that are not UTF-8\)"):
+        read_article(broken)
+    legacy = tmp_path / "legacy.txt"
+    legacy.write_bytes(cp1258_bytes("Tiêu đề\n\nTỉnh ủy họp phiên thường kỳ.\n"))  # a real Windows-1258 file still reads
+    assert read_article(legacy).paragraphs[1][0] == "Tỉnh ủy họp phiên thường kỳ."
+    fragment = tmp_path / "fragment.html"
+    fragment.write_text("<h2>Tiêu đề bài viết hôm nay</h2>\n<b>Tỉnh ủy</b> Nghệ An họp phiên thường kỳ.<br>Câu thứ hai.\n", encoding="utf-8")
+    article = read_article(fragment)
+    assert article.format == "html"
+    assert [t for t, _ in article.paragraphs] == ["Tiêu đề bài viết hôm nay", "Tỉnh ủy Nghệ An họp phiên thường kỳ.", "Câu thứ hai."]
+
+
+def test_an_entity_reference_in_a_docx_keeps_the_text_after_it(tmp_path):
+    path = _docx_with_body(tmp_path, "entities.docx", '<!DOCTYPE w:document [<!ENTITY vna "TTXVN">]>',
+                           "<w:p><w:r><w:t>Tiêu đề &amp; phụ đề</w:t></w:r></w:p>"
+                           "<w:p><w:r><w:t>Theo &vna; và b&#7899;i người viết, hết câu.</w:t></w:r></w:p>")
+    assert [t for t, _ in read_article(path).paragraphs] == ["Tiêu đề & phụ đề", "Theo &vna; và bới người viết, hết câu."]

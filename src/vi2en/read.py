@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vi2en.text import nfc
+from vi2en.text import drop_controls, nfc
 
 
 class ReadError(Exception):
@@ -47,8 +47,6 @@ class RawArticle:
     # (text, hint) pairs; hint is a block kind the format itself tells (h1 → title, figcaption → caption).
     paragraphs: list[tuple[str, str | None]] = field(default_factory=list)
 
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Files people send instead of an article, by their first bytes.
 _NOT_ARTICLES = [
@@ -102,9 +100,10 @@ def read_article(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RawArticl
         text = decode(name, data)
         reader = {"html": _html_paragraphs, "md": _markdown_paragraphs}.get(fmt, _text_paragraphs)
         paragraphs = reader(name, text)
-    # control characters (a NUL from a broken export, C1 codes from a mis-decoded page) are no
-    # text, and XML writers cannot hold them: dropped here, so no later stage ever sees one
-    paragraphs = [(nfc(" ".join(_CONTROL.sub("", t).split())), hint) for t, hint in paragraphs if _CONTROL.sub("", t).strip()]
+    # control characters are no text, and XML writers cannot hold them: dropped here, so no
+    # later stage ever sees one
+    paragraphs = [(nfc(" ".join(drop_controls(t).split())), hint) for t, hint in paragraphs]
+    paragraphs = [(t, hint) for t, hint in paragraphs if t]
     if not paragraphs:
         what = "no article body found in the page" if fmt == "html" else "no text to translate (empty file)"
         raise ReadError(f"{name}: {what}")
@@ -126,6 +125,8 @@ def detect_format(name: str, data: bytes) -> str:
     if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or re.search(rb"<(head|body|article|div|p|h1)[\s>]", head):
         return "html"
     suffix = Path(name).suffix.lower()
+    if suffix in (".html", ".htm") and re.search(rb"<[a-z][a-z0-9]*[\s/>]", head):
+        return "html"  # a fragment (no <html>, no <p>) saved from an editor is still HTML
     return "md" if suffix in (".md", ".markdown") else "txt"
 
 
@@ -159,7 +160,8 @@ def decode(name: str, data: bytes) -> str:
             raise ReadError(f"{name}: binary file, not text")
         try:
             text = data.decode("utf-8")
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as e:
+            _refuse_broken_utf8(name, data, e)
             try:
                 text = data.decode("cp1258")
             except UnicodeDecodeError:
@@ -168,6 +170,21 @@ def decode(name: str, data: bytes) -> str:
     if controls > max(4, len(text) // 100):
         raise ReadError(f"{name}: binary file, not text")
     return text
+
+
+# A UTF-8 sequence of two to four bytes: Windows-1258 text almost never holds one by chance.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _refuse_broken_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> None:
+    """UTF-8 that is cut short or damaged is refused by name: decoded as Windows-1258 it would
+    be mojibake, and "unknown encoding" would send the editor looking in the wrong place."""
+    if error.reason == "unexpected end of data" and error.end == len(data):
+        raise ReadError(f"{name}: the file ends inside a UTF-8 character (cut short?); copy or save it again")
+    bad = data.decode("utf-8", "replace").count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+    if len(_UTF8_MULTIBYTE.findall(data)) > bad:
+        line = data[: error.start].count(b"\n") + 1
+        raise ReadError(f"{name}:{line}: broken UTF-8 text ({bad} bytes that are not UTF-8); save it again as UTF-8")
 
 
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
@@ -243,6 +260,9 @@ def _html_paragraphs(name: str, text: str) -> list[tuple[str, str | None]]:
     from lxml import etree
 
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses an encoding declaration in a str
+    fragment = not re.search(r"<(html|body)[\s>]", text, re.IGNORECASE)
+    if fragment:  # a piece of HTML from an editor: its text is the article, however short
+        text = f'<html><body><div id="vi2en-fragment">{text}</div></body></html>'
     try:
         root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as e:
@@ -257,6 +277,9 @@ def _html_paragraphs(name: str, text: str) -> list[tuple[str, str | None]]:
             el.drop_tree()
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
+    if fragment and next(root.iter("p"), None) is None:
+        # no <p> to weigh the page's parts by: a fragment without them is read block by block
+        return _fragment_paragraphs(root.get_element_by_id("vi2en-fragment"))
     body = _article_body(root)
     if body is None:
         return []
@@ -273,6 +296,35 @@ def _html_paragraphs(name: str, text: str) -> list[tuple[str, str | None]]:
     paragraphs += _region_paragraphs(region, title)
     has_body = any(hint in (None, "quote", "list_item", "lead") for _, hint in paragraphs)
     return paragraphs if has_body else []
+
+
+# elements that end a line of a fragment; the rest (b, i, a, span …) run on inside one
+_FRAGMENT_BREAKS = {*_BLOCK_TAGS, "h5", "h6", "ul", "ol", "table", "tr", "section", "article", "header", "footer", "br", "hr"} - {"span", "time"}
+
+
+def _fragment_paragraphs(wrapper) -> list[tuple[str, str | None]]:
+    paragraphs: list[tuple[str, str | None]] = []
+    pending: list[str] = []
+
+    def flush(hint: str | None) -> None:
+        paragraphs.extend((line, hint) for line in "".join(pending).split("\n") if line.strip())
+        pending.clear()
+
+    def walk(el, hint: str | None) -> None:
+        pending.append(el.text or "")
+        for child in el:
+            if child.tag in _FRAGMENT_BREAKS:
+                flush(hint)
+                inner = _BLOCK_TAGS.get(child.tag) or hint
+                walk(child, inner)
+                flush(inner)
+            else:
+                walk(child, hint)
+            pending.append(child.tail or "")
+
+    walk(wrapper, None)
+    flush(None)
+    return paragraphs
 
 
 def _article_body(root):
@@ -385,9 +437,27 @@ def _docx_paragraphs(name: str, data: bytes, max_unpacked: int) -> list[tuple[st
     if unpacked > max_unpacked:
         raise ReadError(f"{name}: unpacks to {unpacked / 2**20:.0f} MB, over the {max_unpacked / 2**20:.0f} MB limit for a .docx (a zip bomb?)")
     try:
-        return _docx_blocks(docx.Document(io.BytesIO(data)))
+        document = docx.Document(io.BytesIO(data))
+        _keep_entity_references(document.element)
+        return _docx_blocks(document)
     except Exception as e:  # python-docx and lxml fail in many ways on a damaged package; each is one line
         raise ReadError(f"{name}: not a readable .docx file ({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else 'damaged'})") from None
+
+
+def _keep_entity_references(root) -> None:
+    """python-docx never expands an entity declared in the part's DTD (no entity attacks), and
+    the text after an unexpanded reference is not in `.text`: the reference becomes text as
+    written (`&name;`, as TMX reading keeps it), so nothing after it is lost."""
+    from lxml import etree
+
+    for entity in list(root.iter(etree.Entity)):
+        parent, before = entity.getparent(), entity.getprevious()
+        text = entity.text + (entity.tail or "")
+        if before is not None:
+            before.tail = (before.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        parent.remove(entity)
 
 
 def _docx_blocks(document) -> list[tuple[str, str | None]]:
