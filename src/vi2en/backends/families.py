@@ -7,6 +7,7 @@ in `FAMILIES` and nowhere else; `ModelFolder` is what every seq2seq backend open
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +89,88 @@ def load_tokenizer(path: Path, family: Family):
     return (tokenizer_class or transformers.AutoTokenizer).from_pretrained(path, **options)
 
 
+@dataclass
+class Encoding:
+    input_ids: list[int]
+
+
+class MarianPieces:
+    """A Marian folder's tokenizer read with `sentencepiece` alone: the ids, pieces and text that
+    transformers' MarianTokenizer gives (tests/test_tokenizer.py checks that on the shipped model),
+    without importing transformers and sacremoses, about a second of start-up on a busy machine.
+
+    It has the part of the transformers tokenizer interface the project calls. Used only for the
+    folders whose tokenizer is exactly this (`fits`); any other folder gets transformers' own.
+    """
+
+    def __init__(self, path: Path, config: dict):
+        import sentencepiece
+
+        self.source = sentencepiece.SentencePieceProcessor(model_file=str(path / "source.spm"))
+        same = (path / "source.spm").read_bytes() == (path / "target.spm").read_bytes()  # one shared model, as the project's
+        self.target = self.source if same else sentencepiece.SentencePieceProcessor(model_file=str(path / "target.spm"))
+        self.vocab: dict[str, int] = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+        self.piece_of = {i: piece for piece, i in self.vocab.items()}
+        self.eos_token, self.unk_token, self.pad_token = (config.get(k, d) for k, d in (("eos_token", "</s>"), ("unk_token", "<unk>"), ("pad_token", "<pad>")))
+        self.eos_token_id, self.unk_token_id, self.pad_token_id = (self.vocab[t] for t in (self.eos_token, self.unk_token, self.pad_token))
+        self.all_special_ids = [self.eos_token_id, self.unk_token_id, self.pad_token_id]
+        self.model_max_length = config.get("model_max_length", 512)  # MarianTokenizer's own default
+        # transformers never lets SentencePiece see a special token written in the text
+        self._special = re.compile("(" + "|".join(re.escape(t) for t in (self.eos_token, self.unk_token, self.pad_token)) + ")")
+
+    @staticmethod
+    def fits(path: Path, family: Family) -> bool:
+        """A Marian folder with one shared vocabulary and nothing MarianTokenizer would add to it."""
+        config_file = path / "tokenizer_config.json"
+        config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
+        extras = [path / "added_tokens.json", path / "tokenizer.json"]
+        special_map = path / "special_tokens_map.json"
+        special = json.loads(special_map.read_text(encoding="utf-8")) if special_map.is_file() else {}
+        return (family.name == "marian" and config.get("tokenizer_class", "MarianTokenizer") == "MarianTokenizer"
+                and not config.get("separate_vocabs") and not config.get("clean_up_tokenization_spaces")
+                and not config.get("added_tokens_decoder") and not special.get("additional_special_tokens")
+                and not any(f.is_file() for f in extras) and all((path / f).is_file() for f in ("source.spm", "target.spm", "vocab.json")))
+
+    def __call__(self, text: str | None = None, *, text_target: str | None = None, add_special_tokens: bool = True) -> Encoding:
+        spm, text = (self.source, text) if text_target is None else (self.target, text_target)
+        ids = []
+        for n, chunk in enumerate(self._special.split(text)):
+            if n % 2:  # a special token, as written
+                ids.append(self.vocab[chunk])
+            elif chunk:
+                ids += self.convert_tokens_to_ids(self._pieces(spm, chunk))
+        return Encoding(ids + [self.eos_token_id] if add_special_tokens else ids)
+
+    @staticmethod
+    def _pieces(spm, text: str) -> list[str]:
+        """A leading `>>xx<<` stays one token, as MarianTokenizer keeps it for multilingual models."""
+        end = text.find("<<") if text.startswith(">>") else -1
+        code = [text[: end + 2]] if end != -1 else []
+        return code + spm.encode(text[end + 2 :] if code else text, out_type=str)
+
+    def convert_tokens_to_ids(self, tokens: str | list[str]):
+        if isinstance(tokens, str):
+            return self.vocab.get(tokens, self.unk_token_id)
+        return [self.vocab.get(t, self.unk_token_id) for t in tokens]
+
+    def convert_ids_to_tokens(self, ids: list[int]) -> list[str]:
+        return [self.piece_of.get(i) or self.source.id_to_piece(i) or self.unk_token for i in ids]
+
+    def decode(self, ids: list[int], skip_special_tokens: bool = False) -> str:
+        """As MarianTokenizer decodes with its source SentencePiece model (one shared vocabulary)."""
+        special = set(self.all_special_ids)
+        text, run = "", []
+        for i, piece in zip(ids, self.convert_ids_to_tokens(ids)):
+            if i in special:
+                if not skip_special_tokens:
+                    text += self.source.decode_pieces(run) + piece + " "
+                    run = []
+            else:
+                run.append(piece)
+        text += self.source.decode_pieces(run)
+        return text.strip()
+
+
 class ModelFolder:
     """A seq2seq model folder opened for Vietnamese→English: its family, tokenizer and limits.
 
@@ -98,11 +181,7 @@ class ModelFolder:
         self.path = Path(path)
         self.family = check_model_folder(self.path)
         try:
-            from transformers.utils import logging
-
-            logging.disable_progress_bar()
-            logging.set_verbosity_error()  # length warnings are handled by the splitter: long sources are cut
-            self.tokenizer = load_tokenizer(self.path, self.family)
+            self.tokenizer = self._tokenizer()
         except (OSError, ValueError, KeyError, RuntimeError, ImportError) as e:
             raise ModelError(f"{self.path}: cannot load model ({_first_line(e)})") from None
         self.max_input_tokens = self._source_limit()
@@ -111,6 +190,16 @@ class ModelFolder:
         if self.target_token_id is not None and self.target_token_id == tok.unk_token_id:
             raise ModelError(f"{self.path}: tokenizer has no {self.family.target_token} language code")
         self.special_ids = set(tok.all_special_ids) - {tok.unk_token_id}
+
+    def _tokenizer(self):
+        if MarianPieces.fits(self.path, self.family):
+            config = self.path / "tokenizer_config.json"
+            return MarianPieces(self.path, json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {})
+        from transformers.utils import logging
+
+        logging.disable_progress_bar()
+        logging.set_verbosity_error()  # length warnings are handled by the splitter: long sources are cut
+        return load_tokenizer(self.path, self.family)
 
     def _source_limit(self) -> int:
         """The longest source the model takes: its tokenizer's limit, else its position table."""
