@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from vi2en import __version__
@@ -15,7 +17,8 @@ EXAMPLES = {
     "translate": """example:
   vi2en translate ../shared/articles/nghean-2024-01-17-secretariat-briefing.txt --out out/
   vi2en translate articles/ --out out/ --model models/opus-mt-vi-en --beam 5
-  vi2en translate articles/ --out out/ --tm out/vi2en-tm.sqlite   # reuse approved sentences""",
+  vi2en translate articles/ --out out/ --tm out/vi2en-tm.sqlite   # reuse approved sentences
+  vi2en translate archive/ --out out/ --ray local                   # on a Ray cluster; run again to resume""",
     "eval": """Scores with sacreBLEU (BLEU, chrF++ with word order 2, TER; default tokenisation, detokenised
 text), so numbers compare with published ones. Translating goes through the whole pipeline
 (glossary, model, quality score), one segment per line.
@@ -113,17 +116,52 @@ def _open_translator(args: argparse.Namespace):
     return translator
 
 
+@dataclass
+class TranslateRun:
+    """What every article of one `vi2en translate` run shares, opened once per process: this
+    one's, or each cluster actor's (cluster.py), so both translate an article the same way."""
+
+    translator: object
+    glossary: object  # vi2en.glossary.Glossary
+    entities: object  # vi2en.entities.Entities
+    memory: object  # vi2en.memory.Memory, or None
+    limits: object  # vi2en.read.Limits
+
+    def translate(self, path: str, out_dir: Path, **options):
+        """pipeline.translate_article with this run's model, glossary, memory and limits."""
+        from vi2en import pipeline
+
+        return pipeline.translate_article(path, out_dir, self.translator, self.glossary, limits=self.limits, memory=self.memory, entities=self.entities, **options)
+
+
+def open_translate_run(args: argparse.Namespace) -> TranslateRun:
+    """The model, glossary, entity rules and memory `translate` uses; ModelError, GlossaryError
+    or TMError (one line each) when one cannot be used."""
+    from vi2en.entities import Entities
+    from vi2en.glossary import PROJECT_GLOSSARY, Glossary
+    from vi2en.memory import DEFAULT_NAME, Memory
+
+    glossary_dir = Path(args.glossary) if args.glossary else PROJECT_GLOSSARY
+    glossary, entities = Glossary.load(glossary_dir), Entities.load(glossary_dir)
+    default_tm = Path(args.out) / DEFAULT_NAME
+    memory = Memory(Path(args.tm)) if args.tm else Memory(default_tm) if default_tm.exists() else None
+    return TranslateRun(_open_translator(args), glossary, entities, memory, _limits(args))
+
+
+def article_line(path: str, outcome) -> str:
+    """What `translate` prints for an article it translated."""
+    doc, s = outcome.doc, outcome.doc.summary
+    reused = sum(seg.origin == "tm" for seg in doc.segments)
+    return f"{path}: {s['segments']} segments ({reused} from the translation memory), mean score {s['mean_score']}, {s['flagged']} flagged → {', '.join(str(o) for o in outcome.outputs)}"
+
+
 def cmd_translate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from vi2en import pipeline
-    from vi2en.document import DocumentError
-    from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
-    from vi2en.memory import DEFAULT_NAME, Memory, TMError
+    from vi2en.glossary import GlossaryError
+    from vi2en.memory import TMError
     from vi2en.backends import ModelError
-    from vi2en.entities import Entities
-    from vi2en.read import ReadError
-    from vi2en.writers import write_outputs
 
     started = time.perf_counter()
     inputs = pipeline.expand_inputs(args.inputs)
@@ -132,48 +170,44 @@ def cmd_translate(args: argparse.Namespace) -> int:
         return 1
     if _refuse_collisions(inputs):
         return 2
-    limits = _limits(args)
+    if args.ray:  # the same per-article function, on a pool of actors (imports Ray only here)
+        from vi2en import cluster
+
+        return cluster.cmd_translate(args, inputs)
     try:
-        glossary_dir = Path(args.glossary) if args.glossary else PROJECT_GLOSSARY
-        glossary, entities = Glossary.load(glossary_dir), Entities.load(glossary_dir)
-        default_tm = Path(args.out) / DEFAULT_NAME
-        memory = Memory(Path(args.tm)) if args.tm else Memory(default_tm) if default_tm.exists() else None
-        translator = _open_translator(args)
+        run = open_translate_run(args)
     except (ModelError, GlossaryError, TMError) as e:
         _fail(str(e))
         return 2
-    info = translator.describe()
+    info = run.translator.describe()
     if info.get("notice") and not args.quiet:
         print(info["notice"], file=sys.stderr)
+
+    @contextlib.contextmanager
+    def segments_bar(doc):
+        total, name = len(doc.segments), Path(doc.source_path).name
+        with tqdm(total=total, unit="sent", desc=name, disable=args.quiet or total <= 5, file=sys.stderr, leave=False) as bar:
+
+            def update(n: int) -> None:
+                bar.update(n)
+                if bar.n >= total:  # what remains is putting back terms the model left out
+                    bar.set_description_str(f"{name}: checking terms")
+
+            yield update
+
     failures = 0
     for path in inputs:
         try:
-            doc = pipeline.build_document(path, limits)
-            total = len(doc.segments)
-            with tqdm(total=total, unit="sent", desc=Path(path).name, disable=args.quiet or total <= 5, file=sys.stderr, leave=False) as bar:
-
-                def update(n: int) -> None:
-                    bar.update(n)
-                    if bar.n >= total:  # what remains is putting back terms the model left out
-                        bar.set_description_str(f"{Path(path).name}: checking terms")
-
-                pipeline.translate_document(doc, translator, glossary, update, memory=memory, entities=entities)
-            outputs = write_outputs(doc, Path(args.out))
-        except (ReadError, DocumentError, TMError, OSError) as e:
-            failures += 1
-            _fail(str(e))
-            continue
+            outcome = run.translate(path, Path(args.out), progress=segments_bar)
         except ModelError as e:  # the model itself is broken: every article would fail the same way
             _fail(str(e))
             return 2
-        except Exception as e:  # one bad article never stops the batch
+        if outcome.error:
             failures += 1
-            _fail(f"{path}: could not be translated ({type(e).__name__}: {e}); the other articles go on")
+            _fail(outcome.error)
             continue
         if not args.quiet:
-            s = doc.summary
-            reused = sum(seg.origin == "tm" for seg in doc.segments)
-            print(f"{path}: {s['segments']} segments ({reused} from the translation memory), mean score {s['mean_score']}, {s['flagged']} flagged → {', '.join(str(o) for o in outputs)}")
+            print(article_line(path, outcome))
     if not args.quiet:
         print(f"{len(inputs) - failures} of {len(inputs)} articles translated with {info['name']} in {time.perf_counter() - started:.1f} s")
     return 1 if failures else 0
@@ -753,6 +787,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--tm", help="translation memory whose approved sentences are reused (default: OUT/vi2en-tm.sqlite when it exists)")
     _add_limit_options(p)
+    p.add_argument("--ray", metavar="ADDRESS", help="translate on a Ray cluster (pip install 'vi2en[cluster]'): 'local' starts one on this machine, else the head node's address (ray://HOST:10001 or HOST:6379); articles whose outputs are current are skipped, so a stopped run resumes")
+    p.add_argument("--actors", type=int, help="with --ray: translator actors, each loading the model once (default: one per GPU, else one per CPU)")
+    p.add_argument("--articles-per-batch", type=int, default=4, help="with --ray: articles an actor takes at a time (default: 4)")
     p.set_defaults(func=cmd_translate)
 
     p = sub.add_parser("eval", help="score a model (or an existing translation) against references with sacreBLEU", epilog=EXAMPLES["eval"], formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from vi2en import terms
-from vi2en.document import Block, Document, Segment, TermHit
+from vi2en import document, terms
+from vi2en.backends.families import ModelError
+from vi2en.document import Block, Document, DocumentError, Segment, TermHit
 from vi2en.glossary import Glossary
-from vi2en.memory import Memory
-from vi2en.read import DEFAULT_LIMITS, Limits, read_article
+from vi2en.memory import Memory, TMError
+from vi2en.read import DEFAULT_LIMITS, Limits, ReadError, read_article
 from vi2en.score import score_segment, signature, summarize
 from vi2en.segment import segment_block
 from vi2en.structure import article_date, structure
@@ -77,6 +80,60 @@ def translate_document(doc: Document, translator, glossary: Glossary, progress: 
     doc.summary = summarize([(s.score, s.flags) for s in segments])
     doc.scorer = signature()
     return doc
+
+
+@dataclass
+class Outcome:
+    """What became of one article: translated (`doc`, `outputs`), skipped because its outputs are
+    current (`skipped`, `doc` as saved), or failed (`error`, one line naming the file)."""
+
+    path: str
+    doc: Document | None = None
+    outputs: list[Path] = field(default_factory=list)
+    skipped: bool = False
+    error: str = ""
+
+
+def translate_article(path: str, out_dir: Path, translator, glossary: Glossary, *, limits: Limits = DEFAULT_LIMITS, memory: Memory | None = None, entities=None,
+                      progress: Callable[[Document], AbstractContextManager[Callable[[int], None]]] | None = None, skip_current: bool = False) -> Outcome:
+    """One article start to finish, as `vi2en translate` runs it on one machine or on a cluster:
+    read, translate, write every output or none. A problem with this article comes back as the
+    outcome's `error`, so a batch goes on; a broken model (ModelError) is raised, since every
+    article would fail the same way.
+
+    `progress(doc)`, once the article is segmented, gives the per-segment callback. With
+    `skip_current`, an article whose saved JSON was made from the same source bytes, model and
+    glossary version is not translated again: a stopped backfill picks up where it stopped.
+    """
+    from vi2en.writers import write_outputs  # the renderers' imports are not needed to segment
+
+    try:
+        doc = build_document(path, limits)
+        if skip_current and (saved := current_output(doc, Path(out_dir), translator, glossary)):
+            return Outcome(path, saved, skipped=True)
+        with (progress(doc) if progress else nullcontext()) as update:
+            translate_document(doc, translator, glossary, update, memory=memory, entities=entities)
+        return Outcome(path, doc, write_outputs(doc, Path(out_dir)))
+    except ModelError:
+        raise
+    except (ReadError, DocumentError, TMError, OSError) as e:
+        return Outcome(path, error=str(e))
+    except Exception as e:  # one bad article never stops the batch
+        return Outcome(path, error=f"{path}: could not be translated ({type(e).__name__}: {e}); the other articles go on")
+
+
+def current_output(doc: Document, out_dir: Path, translator, glossary: Glossary) -> Document | None:
+    """The saved document in `out_dir` when it was made from this source (SHA-256), by this model
+    (as `describe()` reports it) and glossary version; None when missing, unreadable or stale."""
+    path = out_dir / f"{doc.stem}.json"
+    if not path.is_file():
+        return None
+    try:
+        saved = document.load(path)
+    except DocumentError:  # translated again, which replaces it
+        return None
+    same = saved.source_sha256 == doc.source_sha256 and saved.model == translator.describe() and saved.glossary.get("version") == glossary.version
+    return saved if same else None
 
 
 def colliding_stems(inputs: list[str]) -> list[tuple[str, str]]:

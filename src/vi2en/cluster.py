@@ -1,0 +1,193 @@
+"""`vi2en translate ARCHIVE/ --out OUT --ray ADDRESS`: an archive translated on a Ray cluster.
+
+Ray Data lists the articles and hands them, a few at a time, to a pool of translator actors;
+each actor opens the model, glossary and memory once (`cli.open_translate_run`, as the local
+path does) and runs every article through the same `pipeline.translate_article`, so the bytes
+written are those of a plain local run and each article's outputs go into place all or none.
+
+An article whose saved JSON was made from the same source (SHA-256), model and glossary version
+is skipped, so a stopped run, or a batch Ray retries after a worker died, redoes nothing that is
+finished. The archive and OUT must be on a filesystem every node sees, at the same path.
+
+Ray is the optional extra `cluster` (pip install 'vi2en[cluster]'); only this module imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# What `--ray local` asks of this machine: the translator actors need CPU and model memory, not
+# Ray's object store, which only carries article paths and a line of result for each.
+LOCAL_OBJECT_STORE_BYTES = 200 * 2**20
+
+
+@dataclass
+class Backfill:
+    """The tally of one cluster run, filled as results come back."""
+
+    total: int
+    translated: int = 0
+    skipped: int = 0
+    segments: int = 0  # translated in this run (skipped articles not counted)
+    failures: list[str] = field(default_factory=list)  # one line each, naming the article
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def done(self) -> int:
+        return self.translated + self.skipped + len(self.failures)
+
+    def summary(self) -> str:
+        seconds = time.perf_counter() - self.started
+        rate = f"{self.translated / seconds * 3600:.0f} articles/h, {self.segments / seconds:.1f} segments/s" if seconds > 0 else "n/a"
+        return (f"{self.done} of {self.total} articles: {self.translated} translated ({self.segments} segments), {self.skipped} already done, "
+                f"{len(self.failures)} failed, in {seconds:.1f} s ({rate})")
+
+
+class ArticleTranslator:
+    """One actor of the pool (a callable class for `map_batches`): the model is loaded once, in
+    `__init__`, then each call translates a batch of article paths."""
+
+    def __init__(self, args: argparse.Namespace, cwd: str):
+        from vi2en.cli import open_translate_run
+
+        os.chdir(cwd)  # paths as the user gave them (and as the JSON records them) resolve as on the driver
+        self.out = Path(args.out)
+        self.run = open_translate_run(args)
+
+    def __call__(self, batch: dict) -> dict:
+        from vi2en.cli import article_line
+
+        rows: dict[str, list] = {"path": [], "status": [], "segments": [], "line": []}
+        for path in batch["path"]:
+            outcome = self.run.translate(str(path), self.out, skip_current=True)
+            status = "failed" if outcome.error else "skipped" if outcome.skipped else "translated"
+            rows["path"].append(str(path))
+            rows["status"].append(status)
+            rows["segments"].append(len(outcome.doc.segments) if status == "translated" else 0)
+            rows["line"].append(outcome.error or article_line(str(path), outcome))
+        return rows
+
+
+def connect(address: str) -> bool:
+    """Join the cluster (`local`: start one on this machine); True when this call started Ray,
+    which then shuts it down. A Ray already initialised in this process is used as it is."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    quiet = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=True)
+    if address == "local":
+        ray.init(object_store_memory=LOCAL_OBJECT_STORE_BYTES, **quiet)
+    else:
+        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=True)
+    return True
+
+
+def pool_shape(actors: int | None) -> tuple[int, dict]:
+    """How many translator actors and what each holds: one GPU each where the cluster has GPUs
+    (the model on every card), else one CPU each."""
+    import ray
+
+    resources = ray.cluster_resources()
+    gpus = int(resources.get("GPU", 0))
+    if gpus:
+        return actors or gpus, {"num_gpus": 1}
+    return actors or max(1, int(resources.get("CPU", 1))), {"num_cpus": 1}
+
+
+def _precheck(args: argparse.Namespace) -> str:
+    """What would make every actor fail the same way, found before a cluster starts: '' when none."""
+    from vi2en.backends import ModelError
+    from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
+    from vi2en.models import choose_model
+
+    try:
+        choose_model(args.model)
+        Glossary.load(Path(args.glossary) if args.glossary else PROJECT_GLOSSARY)
+    except (ModelError, GlossaryError) as e:
+        return str(e)
+    if args.tm and not Path(args.tm).is_file():
+        return f"{args.tm}: no such translation memory"
+    return ""
+
+
+def cmd_translate(args: argparse.Namespace, inputs: list[str]) -> int:
+    """The articles on the cluster at `args.ray`; the exit status of `vi2en translate`."""
+    from vi2en.cli import _fail
+
+    if "-" in inputs:
+        _fail("standard input cannot be translated on a cluster; give files or folders with --ray")
+        return 2
+    if problem := _precheck(args):
+        _fail(problem)
+        return 2
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        _fail("--ray needs Ray: pip install 'vi2en[cluster]'")
+        return 2
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    started_ray = connect(args.ray)
+    try:
+        return _backfill(ray, args, inputs)
+    finally:
+        if started_ray:
+            ray.shutdown()
+
+
+def _backfill(ray, args: argparse.Namespace, inputs: list[str]) -> int:
+    from vi2en.cli import _fail
+
+    # progress is ours (articles done of the total, as they come back): not Ray Data's bars and log
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    actors, per_actor = pool_shape(args.actors)
+    per_batch = max(1, args.articles_per_batch)
+    articles = ray.data.from_items([{"path": path} for path in inputs], override_num_blocks=max(1, -(-len(inputs) // per_batch)))
+    results = articles.map_batches(
+        ArticleTranslator,
+        fn_constructor_args=(args, os.getcwd()),
+        batch_size=per_batch,
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        **per_actor,
+    )
+    tally = Backfill(total=len(inputs))
+    if not args.quiet:
+        print(f"{len(inputs)} articles on {actors} translator actor(s) ({'1 GPU' if 'num_gpus' in per_actor else '1 CPU'} each), {per_batch} at a time", file=sys.stderr)
+    try:
+        for row in results.iter_rows():
+            status, line = row["status"], row["line"]
+            if status == "failed":
+                tally.failures.append(line)
+                _fail(line)
+                continue
+            if status == "skipped":
+                tally.skipped += 1
+                line = f"{row['path']}: already translated from this source with this model and glossary"
+            else:
+                tally.translated += 1
+                tally.segments += int(row["segments"])
+            if not args.quiet:
+                print(f"[{tally.done}/{tally.total}] {line}", flush=True)
+    except Exception as e:  # the model or the cluster itself: what is written stays, a rerun resumes
+        _fail(f"the cluster run stopped after {tally.done} of {tally.total} articles: {_first_line(e)}; run the same command again to resume")
+        return 2
+    if tally.failures and not args.quiet:
+        print("failed:", *tally.failures, sep="\n  ", file=sys.stderr)
+    if not args.quiet:
+        print(tally.summary())
+    return 1 if tally.failures else 0
+
+
+def _first_line(error: BaseException) -> str:
+    """Ray wraps an actor's exception in its own, with the remote traceback: the cause's message."""
+    from vi2en.backends.families import _first_line as first_line
+
+    return first_line(getattr(error, "cause", None) or error)
