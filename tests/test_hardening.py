@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -174,3 +175,57 @@ def test_an_entity_reference_in_a_docx_keeps_the_text_after_it(tmp_path):
                            "<w:p><w:r><w:t>Tiêu đề &amp; phụ đề</w:t></w:r></w:p>"
                            "<w:p><w:r><w:t>Theo &vna; và b&#7899;i người viết, hết câu.</w:t></w:r></w:p>")
     assert [t for t, _ in read_article(path).paragraphs] == ["Tiêu đề & phụ đề", "Theo &vna; và bới người viết, hết câu."]
+
+
+def _tbx(*terms: tuple[str, str], notes: str = "<note>vi2en-kind: body</note>", domain: str = "imported") -> str:
+    concepts = "".join(f'<conceptEntry id="c{n}"><descrip type="subjectField">{domain}</descrip>{notes}'
+                       f'<langSec xml:lang="vi"><termSec><term>{vi}</term></termSec></langSec>'
+                       f'<langSec xml:lang="en"><termSec><term>{en}</term></termSec></langSec></conceptEntry>'
+                       for n, (vi, en) in enumerate(terms, start=1))
+    return f'<?xml version="1.0"?>\n<tbx xmlns="urn:iso:std:iso:30042:ed-2" type="TBX-Basic" style="dca" xml:lang="vi">\n<text><body>\n{concepts}\n</body></text></tbx>\n'
+
+
+@pytest.mark.parametrize("vi, en, message", [
+    ("Ủy ban " * 20_000, "Committee", r":4: vi: 139999 characters, over the limit of 1000 for a glossary field"),
+    ("Ủy ban\nnhân dân", "People's Committee", r":4: vi: a tab or line break inside the field"),
+    ("Ủy ban\tnhân dân", "People's Committee", r":4: vi: a tab or line break inside the field"),
+    ("Ủy ban\u2028nhân dân", "People's Committee", r":4: vi: a tab or line break inside the field"),
+    ("Ủy ban\x85nhân dân", "People's Committee", r":4: vi: a control character \(U\+0085\) inside the field"),
+    ("Ủy ban", " ", r":4: entry without both a Vietnamese and an English term"),
+])
+def test_a_glossary_import_is_checked_field_by_field_before_anything_is_written(tiny_model, test_glossary, tmp_path, capsys, vi, en, message):
+    import shutil
+
+    glossary = tmp_path / "glossary"
+    shutil.copytree(test_glossary, glossary)
+    before = {p.name: p.read_bytes() for p in glossary.iterdir()}
+    tbx = tmp_path / "terms.tbx"
+    tbx.write_text(_tbx(("Bộ Chính trị", "Politburo"), (vi, en)), encoding="utf-8")
+    code, err = run(capsys, "glossary", "import", str(tbx), "--glossary", str(glossary))
+    assert code == 1 and err.count("\n") == 1 and err.startswith(f"vi2en: {tbx}:")
+    assert re.search(message, err), err
+    assert {p.name: p.read_bytes() for p in glossary.iterdir()} == before  # nothing written
+    assert run(capsys, "glossary", "check", "--glossary", str(glossary))[0] == 0
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    assert main(["translate", str(article), "--out", str(tmp_path / "out"), "--model", str(tiny_model), "--glossary", str(glossary), "--max-length", "4", "--quiet"]) == 0
+
+
+def test_a_glossary_file_with_an_overlong_field_is_a_problem_with_its_line_not_a_crash(tmp_path, capsys):
+    glossary = tmp_path / "glossary"
+    glossary.mkdir()
+    (glossary / "long.tsv").write_text("vi\ten\tkind\nBộ Chính trị\tPolitburo\tbody\n" + "Ủy " * 50_000 + "\tCommittee\tbody\n", encoding="utf-8")
+    assert main(["glossary", "check", "--glossary", str(glossary)]) == 1
+    assert "long.tsv:3: error: vi: 150000 characters, over the limit of 1000 for a glossary field" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("notes, domain, message", [
+    ("<note>vi2en-kind</note>", "imported", r":4: note 'vi2en-kind' has no value \(vi2en-COLUMN: VALUE\)"),
+    ("<note>vi2en-kind: body</note>", "Chính trị", r":4: domain 'Chính trị': use lower-case letters"),
+])
+def test_tbx_import_errors_name_the_file_and_the_line(tmp_path, capsys, notes, domain, message):
+    tbx = tmp_path / "cat-tool.tbx"
+    tbx.write_text(_tbx(("Bộ Chính trị", "Politburo"), notes=notes, domain=domain), encoding="utf-8")
+    code, err = run(capsys, "glossary", "import", str(tbx), "--glossary", str(tmp_path / "g"))
+    assert code == 1 and err.count("\n") == 1 and re.search(re.escape(str(tbx)) + message, err), err
+    assert not (tmp_path / "g").exists()

@@ -10,7 +10,6 @@ restores, retries, forces and flags), so that a term is never missed silently, w
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import hashlib
@@ -19,13 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vi2en.document import TermHit
-from vi2en.text import match_key, nfc
+from vi2en.text import has_controls, match_key, nfc
 
 PROJECT_GLOSSARY = Path(__file__).resolve().parents[2] / "glossary"
 COLUMNS = ["vi", "en", "kind", "slot", "note", "source", "valid_from", "valid_until"]
 REQUIRED = ["vi", "en", "kind"]
 # `part`: only fills slots of patterns (document types), never matched on its own.
 KINDS = {"title", "body", "document", "place", "person", "abbreviation", "part"}
+# The longest field: the longest official name is under 200 characters; a field far longer is a
+# broken export (a whole file in one cell), and Python's csv module fails past 131,072.
+FIELD_CHARS = 1000
+# A field is one line of a TSV file: these would split it, or be read as a line break elsewhere.
+_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
 
 _SLOT = re.compile(r"\{([a-z][a-z_]*)\}")
 # A word may hold combining marks (text in NFD) and inner - / . (21-NQ/TW, TP.HCM, 02/02/2023).
@@ -320,7 +324,9 @@ def parse_tsv(name: str, data: bytes) -> tuple[list[Entry], list[Problem]]:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         return [], [Problem(name, line, "not UTF-8 text")]
-    rows = list(csv.reader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
+    # split on tabs and line feeds alone: no quoting, no field-size limit, and a stray U+2028
+    # stays inside its field (where row_problems names it) instead of starting a new row
+    rows = [line.removesuffix("\r").split("\t") for line in text.split("\n")]
     if not rows or any(c not in rows[0] for c in REQUIRED) or rows[0][:2] != ["vi", "en"]:
         return [], [Problem(name, 1, f"header must start with vi, en and name the columns {', '.join(REQUIRED)} (of {', '.join(COLUMNS)})")]
     header = rows[0]
@@ -351,6 +357,14 @@ def row_problems(e: Entry) -> list[Problem]:
 
     for column in COLUMNS:
         value = getattr(e, column)
+        if len(value) > FIELD_CHARS:
+            bad(f"{column}: {len(value)} characters, over the limit of {FIELD_CHARS} for a glossary field")
+            continue
+        if _LINE_BREAKS.search(value):
+            bad(f"{column}: a tab or line break inside the field")
+        elif has_controls(value):
+            code = next(f"U+{ord(c):04X}" for c in value if has_controls(c))
+            bad(f"{column}: a control character ({code}) inside the field")
         if value != value.strip() or "  " in value:
             bad(f"{column}: stray spaces in {value!r}")
         if value != nfc(value):

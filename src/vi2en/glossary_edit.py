@@ -233,7 +233,10 @@ def read_import(path: Path, fmt: str, default_domain: str | None) -> list[tuple[
         errors = [p for p in row_problems(entry) if p.level == "error"]
         if errors:
             raise GlossaryError(f"{path}:{line}: {errors[0].message}")
-        found.append((domain_file(domain), entry))
+        try:
+            found.append((domain_file(domain), entry))
+        except GlossaryError as e:
+            raise GlossaryError(f"{path}:{line}: {e}") from None
     return found
 
 

@@ -74,7 +74,9 @@ def parse_tbx(path: Path, data: bytes) -> list[dict[str, str]]:
             if name == "descrip" and child.get("type") == "subjectField":
                 row["domain"] = text
             elif name == "note" and text.startswith(NOTE_PREFIX) and text[len(NOTE_PREFIX) :].split(":")[0] in NOTE_COLUMNS:
-                column, value = text[len(NOTE_PREFIX) :].split(":", 1)
+                column, colon, value = text[len(NOTE_PREFIX) :].partition(":")
+                if not colon:
+                    raise GlossaryError(f"{path}:{child.sourceline}: note {text!r} has no value ({NOTE_PREFIX}COLUMN: VALUE)")
                 row[column] = value.strip()
             elif name == "note":
                 row["note"] = "; ".join(filter(None, [row["note"], text]))
