@@ -18,7 +18,8 @@ EXAMPLES = {
   vi2en translate ../shared/articles/nghean-2024-01-17-secretariat-briefing.txt --out out/
   vi2en translate articles/ --out out/ --model models/opus-mt-vi-en --beam 5
   vi2en translate articles/ --out out/ --tm out/vi2en-tm.sqlite   # reuse approved sentences
-  vi2en translate archive/ --out out/ --ray local                   # on a Ray cluster; run again to resume""",
+  vi2en translate archive/ --out out/ --ray local                   # on a Ray cluster; run again to resume
+  VI2EN_API_KEY=… vi2en translate articles/ --out out/ --endpoint http://gpu:8000/v1 --model tencent/Hy-MT2-7B   # an LLM server""",
     "eval": """Scores with sacreBLEU (BLEU, chrF++ with word order 2, TER; default tokenisation, detokenised
 text), so numbers compare with published ones. Translating goes through the whole pipeline
 (glossary, model, quality score), one segment per line.
@@ -108,10 +109,17 @@ def _refuse_collisions(inputs: list[str]) -> bool:
 def _open_translator(args: argparse.Namespace):
     """The model for `translate` and `eval`, loaded once for the whole run."""
     from vi2en.models import choose_model
-    from vi2en.backends import open_translator
+    from vi2en.backends import ModelError, open_translator
 
+    if getattr(args, "endpoint", None):  # an OpenAI-compatible server: --model names the model it serves
+        if not args.model:
+            raise ModelError(f"{args.endpoint}: --endpoint needs --model NAME, the model the server serves")
+        translator = open_translator(args.model, backend="openai", endpoint=args.endpoint, prompt=args.prompt, max_length=args.max_length)
+        translator.selected_by = "--endpoint"
+        return translator
     model_dir, selected_by = choose_model(args.model)
-    translator = open_translator(model_dir, backend=args.backend, beam_size=args.beam, max_length=args.max_length, device=args.device)
+    options = {"prompt": args.prompt} if getattr(args, "prompt", None) else {}
+    translator = open_translator(model_dir, backend=args.backend, beam_size=args.beam, max_length=args.max_length, device=args.device, **options)
     translator.selected_by = selected_by
     return translator
 
@@ -766,7 +774,9 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beam", type=int, default=4, help="beam size (default: 4)")
     p.add_argument("--max-length", type=int, default=256, help="maximum output tokens per sentence (default: 256)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
-    p.add_argument("--backend", choices=["auto", *backend_names()], default="auto", help="default: ctranslate2 when the model has a converted copy, else transformers")
+    p.add_argument("--backend", choices=["auto", *backend_names()], default="auto", help="default: ctranslate2 when the model has a converted copy, else transformers; causal-lm: a local LLM folder (Hy-MT2, Qwen3)")
+    p.add_argument("--endpoint", metavar="URL", help="an OpenAI-compatible server (vLLM, SGLang, llama.cpp) serving --model NAME, e.g. http://gpu:8000/v1; its key from $VI2EN_API_KEY")
+    p.add_argument("--prompt", choices=["hy-mt", "qwen", "seed-x", "generic"], help="with an LLM: the prompt family (default: from the model's name, else generic)")
 
 
 def backend_names() -> list[str]:

@@ -6,7 +6,9 @@ What it can do is declared in `capabilities`, as CTranslate2 declares its own:
 
 - `logprobs`: its hypotheses carry per-token log-probabilities (the quality score's confidence);
 - `score`: `score()` works, so terms can be placed where the model finds them likely;
-- `prefix`: `generate(prefixes=...)` continues a forced prefix, so a term can be forced in.
+- `prefix`: `generate(prefixes=...)` continues a forced prefix, so a term can be forced in;
+- `text`: it takes text, not token ids (an LLM, an HTTP endpoint): `generate` gets
+  `prompts.Request`s and `open_translator` wraps it in backends/chat.py's `ChatTranslator`.
 
 Everything else every backend needs — the cache, token-budget batches, out-of-memory
 halving, splitting sources too long for the model — is `Translator` (batching.py), and term
@@ -32,11 +34,19 @@ class Hypothesis:
     # what the quality score reads where the backend gives it (None/empty where it does not):
     alternatives: list[str] = field(default_factory=list)  # the beam's other finished hypotheses, best first
     coverage: float | None = None  # mean over source tokens of min(1, attention received)
+    unconditional_logprobs: list[float] = field(default_factory=list)  # the same tokens scored with an empty source
 
     @property
     def mean_logprob(self) -> float | None:
         """The model's mean per-token log-probability; None when the backend gave none."""
         return sum(self.token_logprobs) / len(self.token_logprobs) if self.token_logprobs else None
+
+    @property
+    def source_reliance(self) -> float | None:
+        """Mean log-prob gained per token by seeing the source; near 0 when the output ignores it."""
+        if not self.token_logprobs or len(self.unconditional_logprobs) != len(self.token_logprobs):
+            return None
+        return (sum(self.token_logprobs) - sum(self.unconditional_logprobs)) / len(self.token_logprobs)
 
 
 class Backend(Protocol):
@@ -57,10 +67,12 @@ class Backend(Protocol):
 
 def _registry() -> dict[str, type]:
     # imported here: each backend imports its engine lazily, but the classes are cheap
+    from vi2en.backends.causal_lm import CausalLMBackend
     from vi2en.backends.ctranslate2 import CT2Backend
+    from vi2en.backends.openai_http import OpenAIBackend
     from vi2en.backends.transformers import TransformersBackend
 
-    return {b.name: b for b in (TransformersBackend, CT2Backend)}
+    return {b.name: b for b in (TransformersBackend, CT2Backend, CausalLMBackend, OpenAIBackend)}
 
 
 def backend_names() -> list[str]:
@@ -80,5 +92,9 @@ def open_backend(model_dir: Path, *, backend: str = "auto", **options) -> Backen
 def open_translator(model_dir: Path, *, backend: str = "auto", batch_tokens: int = 4096, batch_size: int = 64, **options):
     """A `Translator` over the chosen backend: what `vi2en translate` and `eval` use."""
     from vi2en.backends.batching import Translator
+    from vi2en.backends.chat import ChatTranslator
 
-    return Translator(open_backend(model_dir, backend=backend, **options), batch_tokens=batch_tokens, batch_size=batch_size)
+    opened = open_backend(model_dir, backend=backend, **options)
+    # a backend that takes text (an LLM) gets requests with context, not token ids
+    kind = ChatTranslator if "text" in opened.capabilities else Translator
+    return kind(opened, batch_tokens=batch_tokens, batch_size=batch_size)
