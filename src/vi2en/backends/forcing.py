@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from vi2en.backends import Hypothesis
 
-FORCE_WINDOW = 0.3  # places tried lie within this share of the sentence from the string's place in the source
+MAX_PLACES = 4  # word starts tried: those closest to the string's place in the source
 NEEDS = frozenset({"score", "prefix"})
 
 
@@ -77,9 +77,9 @@ def _candidates(folder, f: _Forcing) -> tuple[list[int], list[list[int]]]:
     """The first missing string's target ids, and the hypothesis cut at word starts after the
     kept prefix with those ids put there.
 
-    Only word starts in about the same part of the sentence as the string in the source are
-    tried (all of them when none is): word order between Vietnamese and English news differs
-    within phrases, rarely across the whole sentence, and each try costs a scoring pass.
+    Only the few word starts closest to where the string stands in the source are tried: word
+    order between Vietnamese and English news differs within phrases, rarely across the whole
+    sentence, and each try costs a scoring pass over the whole source.
     """
     wanted = f.missing()[0]
     term = folder.encode_target(wanted)
@@ -88,8 +88,8 @@ def _candidates(folder, f: _Forcing) -> tuple[list[int], list[list[int]]]:
     # room for the end token, and for a few words after the term, in the decoder's positions
     starts = [i for i in dict.fromkeys(starts) if i + len(term) + 8 < folder.max_input_tokens]
     where = max(0, f.sentence.find(wanted)) / max(1, len(f.sentence))
-    near = [i for i in starts if abs(i / max(1, length) - where) <= FORCE_WINDOW]
-    return term, [f.hyp.ids[:i] + term for i in near or starts]
+    places = sorted(sorted(starts, key=lambda i: abs(i / max(1, length) - where))[:MAX_PLACES])
+    return term, [f.hyp.ids[:i] + term for i in places]
 
 
 def word_starts(pieces: list[str]) -> list[int]:
