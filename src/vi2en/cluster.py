@@ -54,23 +54,39 @@ class ArticleTranslator:
     `__init__`, then each call translates a batch of article paths."""
 
     def __init__(self, args: argparse.Namespace, cwd: str):
+        from vi2en.backends import ModelError
         from vi2en.cli import open_translate_run
+        from vi2en.glossary import GlossaryError
+        from vi2en.memory import TMError
 
         os.chdir(cwd)  # paths as the user gave them (and as the JSON records them) resolve as on the driver
         self.out = Path(args.out)
-        self.run = open_translate_run(args)
+        # what stops the whole run (a model, glossary or memory this node cannot use) comes back
+        # as a row, in vi2en's one line, rather than as Ray's wrapped traceback
+        self.fatal = ""
+        try:
+            self.run = open_translate_run(args)
+        except (ModelError, GlossaryError, TMError) as e:
+            self.fatal = str(e)
 
     def __call__(self, batch: dict) -> dict:
+        from vi2en.backends import ModelError
         from vi2en.cli import article_line
 
         rows: dict[str, list] = {"path": [], "status": [], "segments": [], "line": []}
-        for path in batch["path"]:
-            outcome = self.run.translate(str(path), self.out, skip_current=True)
-            status = "failed" if outcome.error else "skipped" if outcome.skipped else "translated"
-            rows["path"].append(str(path))
-            rows["status"].append(status)
-            rows["segments"].append(len(outcome.doc.segments) if status == "translated" else 0)
-            rows["line"].append(outcome.error or article_line(str(path), outcome))
+        for path in map(str, batch["path"]):
+            status, segments, line = "fatal", 0, self.fatal
+            if not self.fatal:
+                try:
+                    outcome = self.run.translate(path, self.out, skip_current=True)
+                except ModelError as e:  # every article would fail the same way
+                    self.fatal = line = str(e)
+                else:
+                    status = "failed" if outcome.error else "skipped" if outcome.skipped else "translated"
+                    segments = len(outcome.doc.segments) if status == "translated" else 0
+                    line = outcome.error or article_line(path, outcome)
+            for key, value in zip(rows, (path, status, segments, line)):
+                rows[key].append(value)
         return rows
 
 
@@ -105,15 +121,17 @@ def _precheck(args: argparse.Namespace) -> str:
     """What would make every actor fail the same way, found before a cluster starts: '' when none."""
     from vi2en.backends import ModelError
     from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
+    from vi2en.memory import Memory, TMError
     from vi2en.models import choose_model
 
     try:
-        choose_model(args.model)
+        if not getattr(args, "endpoint", None):  # a model served over HTTP has no folder here
+            choose_model(args.model)
         Glossary.load(Path(args.glossary) if args.glossary else PROJECT_GLOSSARY)
-    except (ModelError, GlossaryError) as e:
+        if args.tm:
+            Memory(Path(args.tm))
+    except (ModelError, GlossaryError, TMError) as e:
         return str(e)
-    if args.tm and not Path(args.tm).is_file():
-        return f"{args.tm}: no such translation memory"
     return ""
 
 
@@ -164,6 +182,9 @@ def _backfill(ray, args: argparse.Namespace, inputs: list[str]) -> int:
     try:
         for row in results.iter_rows():
             status, line = row["status"], row["line"]
+            if status == "fatal":
+                _fail(f"{line}; the cluster run stopped after {tally.done} of {tally.total} articles")
+                return 2
             if status == "failed":
                 tally.failures.append(line)
                 _fail(line)
@@ -176,8 +197,8 @@ def _backfill(ray, args: argparse.Namespace, inputs: list[str]) -> int:
                 tally.segments += int(row["segments"])
             if not args.quiet:
                 print(f"[{tally.done}/{tally.total}] {line}", flush=True)
-    except Exception as e:  # the model or the cluster itself: what is written stays, a rerun resumes
-        _fail(f"the cluster run stopped after {tally.done} of {tally.total} articles: {_first_line(e)}; run the same command again to resume")
+    except Exception as e:  # the cluster itself: what is written stays, and a rerun resumes
+        _fail(f"the cluster run stopped after {tally.done} of {tally.total} articles ({_first_line(e)}); run the same command again to resume")
         return 2
     if tally.failures and not args.quiet:
         print("failed:", *tally.failures, sep="\n  ", file=sys.stderr)
@@ -187,7 +208,9 @@ def _backfill(ray, args: argparse.Namespace, inputs: list[str]) -> int:
 
 
 def _first_line(error: BaseException) -> str:
-    """Ray wraps an actor's exception in its own, with the remote traceback: the cause's message."""
+    """Ray's own exceptions carry a remote traceback: their kind and first line, without colours."""
+    import re
+
     from vi2en.backends.families import _first_line as first_line
 
-    return first_line(getattr(error, "cause", None) or error)
+    return f"{type(error).__name__}: " + re.sub(r"\x1b\[[0-9;]*m", "", first_line(error))
