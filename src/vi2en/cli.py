@@ -46,8 +46,10 @@ example:
     "review": """example:
   vi2en review out/ --editor "Nguyen Van A"        # then open http://127.0.0.1:8765/
   vi2en review out/ --db team-tm.sqlite --port 9000""",
-    "xliff": """example:
-  vi2en xliff export out/nghean-2024-01-17-secretariat-briefing.json -o briefing.xlf
+    "xliff": """examples:
+  vi2en xliff export out/nghean-2024-01-17-secretariat-briefing.json -o briefing.xlf      XLIFF 1.2
+  vi2en xliff export out/nghean-2024-01-17-secretariat-briefing.json --format 2.1 -o briefing.xlf
+  vi2en xliff export out/nghean-2024-01-17-secretariat-briefing.json --copy-source -o omegat/source/briefing.xlf
   vi2en xliff import briefing.xlf --out out/ --editor "Tran Thi B\"""",
     "tm": """example:
   vi2en tm export out/ --format tmx -o approved.tmx
@@ -541,7 +543,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_xliff(args: argparse.Namespace) -> int:
     from vi2en import document
     from vi2en.memory import Memory, TMError
-    from vi2en.xliff import XliffError, import_xliff, render_xliff
+    from vi2en.xliff import XliffError, dialects, import_xliff
 
     try:
         if args.action == "export":
@@ -549,13 +551,15 @@ def cmd_xliff(args: argparse.Namespace) -> int:
             doc = document.load(doc_path)
             db = _memory_path(args, doc_path.parent)
             target = Path(args.output) if args.output else doc_path.with_suffix(".xlf")
-            document.write_atomic(target, render_xliff(doc, Memory(db) if db.exists() else None))
-            print(f"{doc_path} → {target} ({len(doc.segments)} units)")
+            render = dialects()[args.format].render
+            document.write_atomic(target, render(doc, Memory(db) if db.exists() else None, copy_source=args.copy_source))
+            print(f"{doc_path} → {target} (XLIFF {args.format}, {len(doc.segments)} units)")
         else:
             xlf = Path(args.document)
             out_dir = Path(args.out) if args.out else xlf.parent
-            doc, changed = import_xliff(xlf, out_dir, Memory(_memory_path(args, out_dir), create=True), args.editor or getpass.getuser())
-            print(f"{xlf} → {doc.stem}: {changed} of {len(doc.segments)} segments changed")
+            result = import_xliff(xlf, out_dir, Memory(_memory_path(args, out_dir), create=True), args.editor or getpass.getuser())
+            approved = f"; approved sentences changed: {', '.join(result.approved_changed)}" if result.approved_changed else ""
+            print(f"{xlf} → {result.doc.stem}: {len(result.changes)} of {len(result.doc.segments)} segments changed{approved}")
     except (document.DocumentError, TMError, XliffError) as e:
         _fail(str(e))
         return 1
@@ -614,13 +618,15 @@ def add_review_parsers(sub) -> None:
     p.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
     p.set_defaults(func=cmd_review)
 
-    p = add("xliff", "export a document to XLIFF 2.1 for a CAT tool, or import the reviewed file")
+    p = add("xliff", "export a document to XLIFF 1.2 (or 2.1) for a CAT tool, or import the reviewed file")
     p.add_argument("action", choices=["export", "import"])
     p.add_argument("document", metavar="FILE", help="export: OUT_DIR/ARTICLE.json; import: the .xlf file")
     p.add_argument("-o", "--output", help="export: the .xlf to write (default: beside the JSON)")
     p.add_argument("--out", help="import: the folder of the aligned documents (default: the .xlf's folder)")
     p.add_argument("--db", help="translation memory file (default: vi2en-tm.sqlite in the documents' folder)")
     p.add_argument("--editor", help="import: who reviewed the file, recorded with every change (default: your login name)")
+    p.add_argument("--format", choices=["1.2", "2.1"], default="1.2", help="export: XLIFF version (default: 1.2, which CAT tools read; import reads both)")
+    p.add_argument("--copy-source", action="store_true", help="export, 1.2: the target holds a copy of the Vietnamese, as OmegaT 3.x and Okapi expect (give OmegaT the drafts as a TMX: vi2en tm export --include-drafts)")
     p.set_defaults(func=cmd_xliff)
 
     p = add("tm", "export the approved sentence pairs of the translation memory")
