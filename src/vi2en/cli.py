@@ -43,9 +43,17 @@ example:
   vi2en glossary export glossary.tbx            TBX-Basic for CAT tools (also .tsv, .csv)
   vi2en glossary import from-cat-tool.tbx       merge entries back (same term, kind and start date: updated)
   vi2en glossary suggest ../shared/articles/*.txt --top 20""",
-    "review": """example:
+    "review": """Without accounts the desk is one person's, on 127.0.0.1 only, without a password. With
+accounts (stored in the translation memory) everyone logs in: translators edit, reviewers
+and admins also approve; only then may it listen on another address.
+
+examples:
   vi2en review out/ --editor "Nguyen Van A"        # then open http://127.0.0.1:8765/
-  vi2en review out/ --db team-tm.sqlite --port 9000""",
+  vi2en review users add lan --role reviewer --db out/    # asks for the password (or reads one line of stdin)
+  vi2en review users add minh --role translator --db out/
+  vi2en review users list --db out/
+  vi2en review users remove minh --db out/
+  vi2en review out/ --host 0.0.0.0 --allow-host desk.newsroom.lan --port 9000""",
     "xliff": """examples:
   vi2en xliff export out/nghean-2024-01-17-secretariat-briefing.json -o briefing.xlf      XLIFF 1.2
   vi2en xliff export out/nghean-2024-01-17-secretariat-briefing.json --format 2.1 -o briefing.xlf
@@ -512,12 +520,56 @@ def _memory_path(args: argparse.Namespace, out_dir: Path) -> Path:
     return Path(args.db) if args.db else out_dir / DEFAULT_NAME
 
 
+def cmd_review_users(args: argparse.Namespace) -> int:
+    from vi2en.memory import DEFAULT_NAME, Memory, TMError
+
+    action, names = (args.users_args or ["list"])[0], args.users_args[1:]
+    if action not in ("add", "remove", "list") or (action != "list" and len(names) != 1):
+        _fail("usage: vi2en review users add NAME --role ROLE --db DB | remove NAME --db DB | list --db DB")
+        return 2
+    if not args.db:
+        _fail("vi2en review users: give --db, the translation memory file or the output folder holding it")
+        return 2
+    db = Path(args.db) / DEFAULT_NAME if Path(args.db).is_dir() else Path(args.db)
+    try:
+        memory = Memory(db, create=action == "add")
+        if action == "add":
+            if sys.stdin.isatty():
+                password = getpass.getpass(f"password for {names[0]}: ")
+                if getpass.getpass("again: ") != password:
+                    _fail("the two passwords differ; nothing was changed")
+                    return 1
+            else:  # scripted: one line of standard input
+                password = sys.stdin.readline().rstrip("\r\n")
+            user = memory.add_user(names[0], args.role, password)
+            print(f"added {user.name} ({user.role}) to {memory.path}")
+        elif action == "remove":
+            memory.remove_user(names[0])
+            print(f"removed {names[0]} from {memory.path}")
+        else:
+            users = memory.users()
+            for user in users:
+                print(f"{user.name}\t{user.role}")
+            if not users:
+                print(f"no accounts in {memory.path}: the desk is one person's, on 127.0.0.1 only", file=sys.stderr)
+    except TMError as e:
+        _fail(str(e))
+        return 1
+    return 0
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
 
     from vi2en.memory import Memory, TMError
     from vi2en.review import create_app
+    from vi2en.review.accounts import LOOPBACK_NAMES, is_loopback
 
+    if args.out_dir == "users":
+        return cmd_review_users(args)
+    if args.users_args:
+        _fail(f"vi2en review: one output folder, not {' '.join([args.out_dir, *args.users_args])} (accounts: vi2en review users ...)")
+        return 2
     out_dir = Path(args.out_dir)
     if not out_dir.is_dir():
         _fail(f"{out_dir}: no such folder (run vi2en translate --out {out_dir} first)")
@@ -527,8 +579,18 @@ def cmd_review(args: argparse.Namespace) -> int:
     except TMError as e:
         _fail(str(e))
         return 2
+    hosts = list(LOOPBACK_NAMES)
+    if not is_loopback(args.host):
+        if not memory.users():
+            _fail(f"refusing to listen on {args.host}: without accounts anyone on the network could edit; add some first (vi2en review users add NAME --role reviewer --db {memory.path})")
+            return 2
+        hosts = [h for h in [args.host, *args.allow_host] if h not in ("0.0.0.0", "::")]
+        if not hosts:
+            _fail(f"listening on {args.host} needs --allow-host with the name or address editors type in the browser")
+            return 2
+    glossary = Path(args.glossary) if args.glossary else None
     try:
-        server = make_server(args.host, args.port, create_app(out_dir, memory, args.editor or ""), threaded=True)
+        server = make_server(args.host, args.port, create_app(out_dir, memory, args.editor or getpass.getuser(), hosts=hosts, glossary=glossary), threaded=True)
     except OSError as e:
         _fail(f"cannot listen on {args.host}:{args.port} ({e})")
         return 2
@@ -611,10 +673,14 @@ def add_review_parsers(sub) -> None:
         return sub.add_parser(name, help=help, epilog=EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter)
 
     p = add("review", "review and approve translations in a local web app")
-    p.add_argument("out_dir", metavar="OUT_DIR", help="the folder of aligned *.json documents (vi2en translate --out)")
-    p.add_argument("--db", help="translation memory file (default: OUT_DIR/vi2en-tm.sqlite, created when missing)")
-    p.add_argument("--editor", help="your name, recorded with every edit (or type it in the page)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("out_dir", metavar="OUT_DIR", help="the folder of aligned *.json documents (vi2en translate --out), or `users` to manage accounts")
+    p.add_argument("users_args", nargs="*", metavar="ACTION NAME", help="after `users`: add NAME | remove NAME | list")
+    p.add_argument("--db", help="translation memory file (default: OUT_DIR/vi2en-tm.sqlite, created when missing); for `users`, the file or its folder")
+    p.add_argument("--role", choices=["translator", "reviewer", "admin"], default="translator", help="users add: translator (edits), reviewer (also approves) or admin (default: translator)")
+    p.add_argument("--editor", help="without accounts: your name, recorded with every edit (default: your login name)")
+    p.add_argument("--glossary", help="glossary folder a reviewer's 'add to glossary' writes to (default: none, the button is not shown)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only; any other needs accounts)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME", help="a Host name editors use to reach the desk (repeatable; needed with --host 0.0.0.0)")
     p.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
     p.set_defaults(func=cmd_review)
 

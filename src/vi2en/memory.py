@@ -8,6 +8,9 @@ Nothing an editor saves is lost: every change is one transaction (WAL mode, so a
 killed mid-save leaves the previous state), every change is logged with who, when and the
 previous value, and saves are optimistic: a change carries the version the editor started
 from, and a change made against an older version is refused as a conflict, never applied.
+
+The same file holds the review desk's accounts (passwords as argon2 hashes, never in clear)
+and one comment per sentence.
 """
 
 from __future__ import annotations
@@ -20,15 +23,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import argon2
 from rapidfuzz import fuzz, process
 
 from vi2en import terms
 from vi2en.document import Document
-from vi2en.text import match_key
+from vi2en.score import score_segment
+from vi2en.text import match_key, nfc
 
 DEFAULT_NAME = "vi2en-tm.sqlite"
-SCHEMA_VERSION = 1
-FUZZY_MIN = 90.0  # rapidfuzz ratio (0–100) from which a close match is worth an editor's look
+SCHEMA_VERSION = 2
+FUZZY_MIN = 70.0  # rapidfuzz ratio (0–100) from which a close match is worth an editor's look
+ROLES = ("translator", "reviewer", "admin")  # translators edit; reviewers also approve; admins too
 
 _SCHEMA = """
 CREATE TABLE segments (
@@ -59,6 +65,24 @@ CREATE TABLE history (
     via TEXT NOT NULL           -- "review", "xliff:<file>"
 );
 """
+# Added in version 2; a version-1 memory gains them when first opened.
+_SCHEMA_2 = """
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password TEXT NOT NULL,     -- argon2id hash (argon2-cffi)
+    created TEXT NOT NULL
+);
+CREATE TABLE comments (
+    doc TEXT NOT NULL,
+    segment_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    editor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (doc, segment_id)
+);
+"""
+_hasher = argon2.PasswordHasher()
 
 
 class TMError(Exception):
@@ -104,6 +128,23 @@ class Suggestion:
 
 
 @dataclass
+class User:
+    name: str
+    role: str  # one of ROLES
+
+    @property
+    def can_approve(self) -> bool:
+        return self.role in ("reviewer", "admin")
+
+
+@dataclass
+class Comment:
+    text: str
+    editor: str
+    at: str
+
+
+@dataclass
 class ArticleState:
     """How far review of one article has come."""
 
@@ -118,6 +159,17 @@ class ArticleState:
     def is_approved(self, segment_id: str, vi: str) -> bool:
         entry = self.entries.get(segment_id)
         return bool(entry and entry.approved and entry.vi == vi)
+
+    def status(self, segment_id: str, vi: str) -> str:
+        """new (the machine draft, untouched) → edited → approved; an edit for another source sentence does not count."""
+        entry = self.entries.get(segment_id)
+        if not entry or entry.vi != vi:
+            return "new"
+        return "approved" if entry.approved else "edited"
+
+    def approved_unchanged(self, draft: Document) -> int:
+        """Sentences approved with the model's English exactly as it wrote it (not the memory's, not a rule's)."""
+        return sum(self.is_approved(s.id, s.vi) and s.origin == "mt" and self.entries[s.id].en == s.en for s in draft.segments)
 
     @property
     def editors(self) -> list[str]:
@@ -163,13 +215,15 @@ class Memory:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if version == 0 and not tables:
             db.execute("PRAGMA journal_mode = WAL")
-            db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} {_SCHEMA_2} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
             return
         if version > SCHEMA_VERSION:
             raise TMError(f"{self.path}: translation memory version {version} is newer than this vi2en supports ({SCHEMA_VERSION}); upgrade vi2en")
-        if version != SCHEMA_VERSION or not {"segments", "history"} <= tables:
+        if version not in (1, SCHEMA_VERSION) or not {"segments", "history"} <= tables:
             raise TMError(f"{self.path}: not a vi2en translation memory (an SQLite file with other tables); the file was left as it is")
         db.execute("PRAGMA journal_mode = WAL")
+        if version == 1:
+            db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA_2} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
 
     # --- review state -------------------------------------------------------------------
 
@@ -179,9 +233,12 @@ class Memory:
         doc = copy.deepcopy(doc)
         for segment in doc.segments:
             entry = state.entries.get(segment.id)
-            if entry and entry.vi == segment.vi:
+            if entry and entry.vi == segment.vi and entry.en != segment.en:
+                # A person's English: the draft's checks redone on it (terms, entities, numbers,
+                # untranslated words...), and no score, since the model's confidence was in other words.
                 segment.en = entry.en
-                terms.check(entry.en, segment.terms)  # the draft's term check, redone for the editor's English
+                terms.check(entry.en, segment.terms)
+                segment.score, segment.flags, segment.signals = score_segment(segment.vi, entry.en, None, segment.terms)
         return doc, state
 
     def state(self, doc: Document) -> ArticleState:
@@ -275,3 +332,83 @@ class Memory:
             db.row_factory = sqlite3.Row
             rows = db.execute("SELECT doc, doc_name, segment_id, vi, vi_key, en, editor, updated FROM segments WHERE approved = 1 ORDER BY doc_name, rowid").fetchall()
         return [dict(r) for r in rows]
+
+    def first_saves(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(document, segment id) → (editor, time) of each segment's first save: who made its English first, for TMX."""
+        with self._connect() as db:
+            # SQLite takes the bare columns from the row that holds the MIN()
+            rows = db.execute("SELECT doc, segment_id, editor, at, MIN(id) FROM history GROUP BY doc, segment_id").fetchall()
+        return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+    def concordance(self, query: str, limit: int = 50) -> list[dict]:
+        """Sentence pairs of the memory whose Vietnamese or English contains `query`, approved first.
+
+        Compared casefolded in Python: SQLite's LIKE folds ASCII letters only, not "Đ" or "Ủ"."""
+        needle = nfc(query).casefold()
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute("SELECT doc_name, segment_id, vi, en, approved, editor, updated FROM segments ORDER BY approved DESC, updated DESC").fetchall()
+        return [dict(r) for r in rows if needle in nfc(r["vi"]).casefold() or needle in nfc(r["en"]).casefold()][:limit]
+
+    # --- comments -----------------------------------------------------------------------
+
+    def set_comment(self, doc: Document, segment_id: str, text: str, editor: str) -> None:
+        """One comment per sentence: a new one replaces it, an empty one removes it."""
+        with self._connect() as db:
+            if text.strip():
+                db.execute(
+                    "INSERT INTO comments (doc, segment_id, text, editor, at) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (doc, segment_id) DO UPDATE SET text = excluded.text, editor = excluded.editor, at = excluded.at",
+                    (doc.source_sha256, segment_id, text.strip(), editor, now()),
+                )
+            else:
+                db.execute("DELETE FROM comments WHERE doc = ? AND segment_id = ?", (doc.source_sha256, segment_id))
+
+    def comments(self, doc: Document) -> dict[str, Comment]:
+        with self._connect() as db:
+            rows = db.execute("SELECT segment_id, text, editor, at FROM comments WHERE doc = ?", (doc.source_sha256,)).fetchall()
+        return {r[0]: Comment(r[1], r[2], r[3]) for r in rows}
+
+    # --- accounts -----------------------------------------------------------------------
+
+    def add_user(self, name: str, role: str, password: str) -> User:
+        name = name.strip()
+        if not name:
+            raise TMError(f"{self.path}: an account needs a name")
+        if role not in ROLES:
+            raise TMError(f"{self.path}: role {role!r} is not one of {', '.join(ROLES)}")
+        if len(password) < 8:
+            raise TMError(f"{self.path}: the password for {name} is too short (8 characters at least)")
+        with self._connect() as db:
+            try:
+                db.execute("INSERT INTO users (name, role, password, created) VALUES (?, ?, ?, ?)", (name, role, _hasher.hash(password), now()))
+            except sqlite3.IntegrityError:
+                raise TMError(f"{self.path}: there is already an account {name!r} (remove it first)") from None
+        return User(name, role)
+
+    def remove_user(self, name: str) -> None:
+        with self._connect() as db:
+            if not db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount:
+                raise TMError(f"{self.path}: no account {name!r}")
+
+    def users(self) -> list[User]:
+        with self._connect() as db:
+            return [User(r[0], r[1]) for r in db.execute("SELECT name, role FROM users ORDER BY name")]
+
+    def user(self, name: str) -> User | None:
+        with self._connect() as db:
+            row = db.execute("SELECT name, role FROM users WHERE name = ?", (name,)).fetchone()
+        return User(*row) if row else None
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The account when the password is right; None for a wrong password or an unknown name."""
+        with self._connect() as db:
+            row = db.execute("SELECT name, role, password FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            _hasher.hash(password)  # as slow as a real check, so timing does not tell which names exist
+            return None
+        try:
+            _hasher.verify(row[2], password)
+        except argon2.exceptions.VerificationError:
+            return None
+        return User(row[0], row[1])
