@@ -40,7 +40,9 @@ example:
   vi2en glossary add "Sở Ngoại vụ" "Department of Foreign Affairs" --domain provincial --kind body
   vi2en glossary remove "Sở Ngoại vụ" --domain provincial
   vi2en glossary check                          lint every file; exit 1 on any error
-  vi2en glossary export glossary.tbx            TBX-Basic for CAT tools (also .tsv, .csv)
+  vi2en glossary export glossary.tbx --format tbx-basic   TBX 2 for CAT tools (OmegaT, memoQ, Trados)
+  vi2en glossary export glossary.txt --format omegat      OmegaT glossary; --expand-patterns, --include-expired
+  vi2en glossary export glossary.tbx            TBX v3, every entry (also .tsv, .csv)
   vi2en glossary import from-cat-tool.tbx       merge entries back (same term, kind and start date: updated)
   vi2en glossary suggest ../shared/articles/*.txt --top 20""",
     "review": """Without accounts the desk is one person's, on 127.0.0.1 only, without a password. With
@@ -361,9 +363,9 @@ def _read_glossary(args: argparse.Namespace):
 
 
 def _format(path: str, given: str | None) -> str:
-    fmt = given or Path(path).suffix.lower().lstrip(".")
-    if fmt not in ("tsv", "csv", "tbx"):
-        raise ValueError(f"{path}: say --format tsv, csv or tbx (the file name does not tell)")
+    fmt = given or Path(path).suffix.lower().lstrip(".")  # a given format is one of the command's choices
+    if not given and fmt not in ("tsv", "csv", "tbx"):
+        raise ValueError(f"{path}: say --format (the file name does not tell)")
     return fmt
 
 
@@ -429,7 +431,8 @@ def cmd_glossary_check(args: argparse.Namespace) -> int:
 def cmd_glossary_import(args: argparse.Namespace) -> int:
     from vi2en.glossary_edit import import_entries, read_import
 
-    rows = read_import(Path(args.file), _format(args.file, args.format), args.domain)
+    fmt = _format(args.file, args.format)
+    rows = read_import(Path(args.file), "tbx" if fmt == "tbx-basic" else fmt, args.domain)  # one reader for both TBX dialects
     added, updated = import_entries(_glossary_folder(args, may_be_new=True), rows)
     print(f"{args.file}: {len(rows)} entries read, {added} added, {updated} updated, {len(rows) - added - updated} unchanged")
     return 0
@@ -437,13 +440,18 @@ def cmd_glossary_import(args: argparse.Namespace) -> int:
 
 def cmd_glossary_export(args: argparse.Namespace) -> int:
     from vi2en.document import write_atomic
-    from vi2en.glossary_edit import export_text
+    from vi2en.glossary_export import Options, export_glossary
 
     files = _read_glossary(args)
     if args.domain:
         files = {k: v for k, v in files.items() if k == f"{args.domain}.tsv"}
-    write_atomic(Path(args.file), export_text(files, _format(args.file, args.format)))
-    print(f"{args.file}: {sum(len(v) for v in files.values())} entries from {len(files)} files")
+    done = export_glossary(files, _format(args.file, args.format), Options(args.expand_patterns, args.include_expired))
+    write_atomic(Path(args.file), done.data)
+    details = [f"{done.patterns_left_out} slot patterns left out (--expand-patterns for examples)" if done.patterns_left_out else "",
+               f"{done.examples} examples of patterns" if done.examples else "",
+               f"{done.expired_left_out} expired entries left out (--include-expired)" if done.expired_left_out else "",
+               f"{done.expired} expired entries marked expired" if done.expired else ""]
+    print(f"{args.file}: {done.entries} entries from {len(files)} files" + "".join(f"; {d}" for d in details if d))
     return 0
 
 
@@ -500,11 +508,18 @@ def _add_glossary_parser(sub) -> None:
     q.add_argument("--domain", help="only from this file")
     q.add_argument("--valid-from", metavar="DATE", help="only the entry starting on this date")
     command("check", cmd_glossary_check, "lint every file; exit 1 on any error")
-    for name, func, help in [("import", cmd_glossary_import, "merge entries from a TSV, CSV or TBX file"), ("export", cmd_glossary_export, "write the glossary as TSV, CSV or TBX")]:
+    from vi2en.glossary_export import FORMATS
+
+    for name, func, help, formats in [
+        ("import", cmd_glossary_import, "merge entries from a TSV, CSV or TBX (v3 or 2) file", ["tsv", "csv", "tbx", "tbx-basic"]),
+        ("export", cmd_glossary_export, "write the glossary as TBX-Basic (TBX 2), an OmegaT glossary, TBX v3, TSV or CSV", list(FORMATS)),
+    ]:
         q = command(name, func, help)
         q.add_argument("file")
-        q.add_argument("--format", choices=["tsv", "csv", "tbx"], help="default: from the file name")
+        q.add_argument("--format", choices=formats, help="default: from the file name (.tsv, .csv, .tbx: TBX v3)" + ("; " + "; ".join(f"{f.name}: {f.what}" for f in FORMATS.values()) if name == "export" else ""))
         q.add_argument("--domain", help="import: file for rows without a domain column; export: only this file")
+    q.add_argument("--expand-patterns", action="store_true", help="tbx-basic, omegat: a few filled-in examples of each slot pattern instead of leaving patterns out")
+    q.add_argument("--include-expired", action="store_true", help="tbx-basic, omegat: entries past their end date too, marked expired")
     q = command("suggest", cmd_glossary_suggest, "candidate terms in articles that the glossary does not cover")
     q.add_argument("articles", nargs="+", metavar="ARTICLE")
     q.add_argument("--top", type=int, default=30, help="how many to show (default: 30)")

@@ -240,13 +240,6 @@ def read_import(path: Path, fmt: str, default_domain: str | None) -> list[tuple[
     return found
 
 
-def export_text(files: dict[str, list[Entry]], fmt: str) -> str | bytes:
-    from vi2en.tbx import render_tbx
-
-    rows = export_rows(files)
-    return render_tbx(rows) if fmt == "tbx" else render_table(rows, fmt)
-
-
 def import_entries(folder: Path, rows: list[tuple[str, Entry]]) -> tuple[int, int]:
     """Merge imported entries (an entry with the same term, kind and start date is updated); (added, updated)."""
     files, _, _ = read_folder(folder) if folder.is_dir() else ({}, [], "")

@@ -1,14 +1,18 @@
 """TBX (ISO 30042) import and export of the glossary, the exchange format CAT tools read.
 
-Written as TBX-Basic in the TBX v3 (2019) DCA style. One conceptEntry per glossary entry:
-the domain file is the subject field, the English term carries the source; the columns TBX-Basic
-has no data category for (kind, slot, validity) travel as `<note>`s of the form `vi2en-kind:
-title`, so a CAT tool shows them and an import gives back exactly what was exported. Reading
-also accepts the older TBX v2 (`martif`, termEntry/langSet/tig) that many tools still export.
+Two dialects of TBX-Basic, one layout: TBX v3 (2019) in the DCA style (`tbx`, conceptEntry,
+langSec, termSec), and TBX 2 (`martif`, termEntry, langSet, tig), the one OmegaT, memoQ, Trados
+and translate-toolkit read. One entry per glossary entry: the domain file is the subject field,
+the English term carries the source; the columns TBX-Basic has no data category for (kind, slot,
+validity) travel as `<note>`s of the form `vi2en-kind: title`, so a CAT tool shows them and an
+import gives back exactly what was exported. An entry past its end date, when exported at all,
+is marked `supersededTerm-admn-sts`, TBX-Basic's administrative status for a replaced term.
+Reading accepts both dialects.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -19,41 +23,71 @@ NS = "urn:iso:std:iso:30042:ed-2"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NOTE_PREFIX = "vi2en-"
 NOTE_COLUMNS = ["kind", "slot", "valid_from", "valid_until"]  # no TBX-Basic data category for these
+SUPERSEDED = "supersededTerm-admn-sts"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The element names of one TBX version (the layout is the same)."""
+
+    namespace: str | None
+    root: str
+    header: str
+    entry: str
+    language: str
+    term: str
+    root_attrs: tuple[tuple[str, str], ...]
+
+
+V3 = Dialect(NS, "tbx", "tbxHeader", "conceptEntry", "langSec", "termSec", (("type", "TBX-Basic"), ("style", "dca")))
+V2 = Dialect(None, "martif", "martifHeader", "termEntry", "langSet", "tig", (("type", "TBX-Basic"),))
 
 
 def render_tbx(rows: list[dict[str, str]]) -> bytes:
-    """rows: dicts with `domain` and the glossary columns (see glossary_edit.export_rows)."""
-    E = lambda tag, *children, **attrs: _element(tag, children, attrs)  # noqa: E731
-    root = etree.Element(f"{{{NS}}}tbx", nsmap={None: NS}, attrib={"type": "TBX-Basic", "style": "dca", XML_LANG: "vi"})
-    header = E("tbxHeader", E("fileDesc", E("sourceDesc", E("p", text="vi2en terminology glossary (GPL-3.0-or-later)"))))
+    """TBX v3. rows: dicts with `domain` and the glossary columns (see glossary_edit.export_rows),
+    and `expired` set for an entry past its end date."""
+    return _render(V3, rows)
+
+
+def render_tbx_basic(rows: list[dict[str, str]]) -> bytes:
+    """TBX 2 (`martif`), TBX-Basic as CAT tools read it; rows as for `render_tbx`."""
+    return _render(V2, rows)
+
+
+def _render(dialect: Dialect, rows: list[dict[str, str]]) -> bytes:
+    def E(tag, *children, **attrs):
+        text = attrs.pop("text", None)
+        el = etree.Element(f"{{{dialect.namespace}}}{tag}" if dialect.namespace else tag, attrib=attrs)
+        el.text = text
+        el.extend(children)
+        return el
+
+    root = E(dialect.root, **dict(dialect.root_attrs))
+    root.set(XML_LANG, "vi")
+    header = E(dialect.header, E("fileDesc", E("sourceDesc", E("p", text="vi2en terminology glossary (GPL-3.0-or-later)"))))
+    if dialect is V2:  # TBX 2 names its data categories in the header: TBX-Basic's own XCS
+        header.append(E("encodingDesc", E("p", type="XCSURI", text="TBXBasicXCSV02.xcs")))
     body = E("body")
     for n, row in enumerate(rows, start=1):
-        concept = E("conceptEntry", id=f"c{n}")
+        concept = E(dialect.entry, id=f"c{n}")
         concept.append(E("descrip", type="subjectField", text=row["domain"]))
         if row.get("note"):
             concept.append(E("note", text=row["note"]))
         for column in NOTE_COLUMNS:
             if row.get(column):
                 concept.append(E("note", text=f"{NOTE_PREFIX}{column}: {row[column]}"))
-        vi = E("langSec", E("termSec", E("term", text=row["vi"])))
-        vi.set(XML_LANG, "vi")
-        en_term = E("termSec", E("term", text=row["en"]))
-        if row.get("source"):
-            en_term.append(E("admin", type="source", text=row["source"]))
-        en = E("langSec", en_term)
-        en.set(XML_LANG, "en")
-        concept.extend([vi, en])
+        for lang in ("vi", "en"):
+            term = E(dialect.term, E("term", text=row[lang]))
+            if row.get("expired"):
+                term.append(E("termNote", type="administrativeStatus", text=SUPERSEDED))
+            if lang == "en" and row.get("source"):
+                term.append(E("admin", type="source", text=row["source"]))
+            language = E(dialect.language, term)
+            language.set(XML_LANG, lang)
+            concept.append(language)
         body.append(concept)
     root.extend([header, E("text", body)])
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def _element(tag: str, children, attrs: dict) -> etree._Element:
-    text = attrs.pop("text", None)
-    el = etree.Element(f"{{{NS}}}{tag}", attrib=attrs)
-    el.text = text
-    el.extend(children)
-    return el
 
 
 def parse_tbx(path: Path, data: bytes) -> list[dict[str, str]]:
