@@ -25,8 +25,9 @@ def models_dir(tmp_path, monkeypatch):
 def test_registry_lists_the_supported_models():
     registry = models.load_registry()
     names = [e.name for e in registry]
-    assert names == ["opus-mt-vi-en", "nllb-200-distilled-600M", "m2m100_418M", "vinai-translate-vi2en-v2", "madlad400-3b-mt", "compact-vi-en"]
-    assert {e.family for e in registry} <= {f.name for f in FAMILIES}
+    assert names == ["opus-mt-vi-en", "nllb-200-distilled-600M", "m2m100_418M", "vinai-translate-vi2en-v2", "madlad400-3b-mt", "compact-vi-en",
+                     "Hy-MT2-7B", "Hy-MT2-1.8B", "Qwen3-8B", "Seed-X-PPO-7B", "Hunyuan-MT-7B"]
+    assert {e.family for e in registry if not e.backend} <= {f.name for f in FAMILIES}
     nllb = models.find_entry("nllb-200-distilled-600M", registry)
     assert not nllb.commercial and "CC-BY-NC-4.0" in nllb.notice and nllb.architecture == "M2M100ForConditionalGeneration"
     with pytest.raises(ModelError, match="nllb: not in the model registry"):
@@ -37,7 +38,7 @@ def test_list_shows_licence_size_and_installed(models_dir, tiny_model, capsys):
     shutil.copytree(tiny_model, models_dir / "compact-vi-en")
     assert main(["models", "list"]) == 0
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
-    assert len(rows) == 6
+    assert len(rows) == 11
     assert "CC-BY-NC-4.0 (NC)" in rows["nllb-200-distilled-600M"] and "2.5 GB" in rows["nllb-200-distilled-600M"]
     assert " yes " in rows["compact-vi-en"] and " no " in rows["opus-mt-vi-en"]
 

@@ -732,14 +732,16 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     from vi2en import models
 
     registry = models.load_registry()
-    print(f"{'name':26} {'licence':18} {'size':>8}  {'installed':9}  note")
+    print(f"{'name':26} {'licence':18} {'size':>8}  {'installed':9}  {'teacher':7}  note")
     for entry in registry:
         folder = entry.folder()
-        state = ("yes+ct2" if models.has_ct2_copy(folder) else "yes") if models.is_installed(folder) else "no"
+        state = ("yes+ct2" if models.has_ct2_copy(folder) else "yes") if entry.installed() else "no"
         size = f"{entry.size_mb / 1000:.1f} GB" if entry.size_mb >= 1000 else f"{entry.size_mb} MB" if entry.size_mb else "-"
         licence = entry.licence + ("" if entry.commercial else " (NC)")
-        note = entry.note + models.adaptation_note(folder)
-        print(f"{entry.name:26} {licence:18} {size:>8}  {state:9}  {note}")
+        note = entry.note + models.adaptation_note(folder) + (f"; as a teacher: {entry.teacher_note}" if entry.teacher_note else "")
+        # teacher: whether `vi2en distil` may train a student on its translations ("verify": the note says what to check)
+        teacher = "no" if not entry.teacher else "verify" if entry.teacher_note else "yes"
+        print(f"{entry.name:26} {licence:18} {size:>8}  {state:9}  {teacher:7}  {note}")
     return 0
 
 

@@ -35,9 +35,18 @@ class Entry:
     hf_id: str = ""
     notice: str = ""
     note: str = ""
+    teacher: bool = True  # False: the licence forbids training another model on its translations
+    teacher_note: str = ""
+    backend: str = ""  # "causal-lm" for an LLM translator; empty for the seq2seq models
 
     def folder(self) -> Path:
         return models_dir() / self.name
+
+    def installed(self) -> bool:
+        folder = self.folder()
+        if self.backend == "causal-lm":  # no seq2seq family to detect: config and weights are enough
+            return (folder / "config.json").is_file() and any(folder.glob("*.safetensors"))
+        return is_installed(folder)
 
 
 def models_dir() -> Path:
@@ -55,11 +64,26 @@ def load_registry(path: Path = REGISTRY) -> list[Entry]:
         entries = [Entry(**row) for row in data["model"]]
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as e:
         raise ModelError(f"{path}: unreadable model registry ({e})") from None
-    known = {f.name for f in FAMILIES}
+    from vi2en.prompts import BY_NAME as PROMPT_FAMILIES
+
     for entry in entries:
+        known = PROMPT_FAMILIES if entry.backend == "causal-lm" else {f.name for f in FAMILIES}
         if entry.family not in known:
             raise ModelError(f"{path}: model {entry.name} has unknown family {entry.family!r}")
     return entries
+
+
+def teacher_refusal(name: str, registry: list[Entry]) -> str:
+    """Why a model may not teach a student ('' when it may): a registry name, hub id or folder named like one."""
+    meta = Path(name) / "vi2en.json"
+    record = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
+    if record.get("teacher") is False:
+        return f"{name}: may not be a distillation teacher: {record.get('teacher_note') or record.get('licence', 'its licence forbids it')}"
+    wanted = Path(name).name.lower()
+    for entry in registry:
+        if not entry.teacher and wanted in {entry.name.lower(), entry.hf_id.lower(), entry.hf_id.split("/")[-1].lower()}:
+            return f"{name}: may not be a distillation teacher: {entry.teacher_note or entry.licence}"
+    return ""
 
 
 def find_entry(name: str, registry: list[Entry]) -> Entry:
@@ -102,7 +126,7 @@ def choose_model(name_or_path: str | None) -> tuple[Path, str]:
                 return candidate, origin
         raise ModelError(f"{value}: no model folder there or under {models_dir()} (from {origin})")
     for entry in load_registry():
-        if is_installed(entry.folder()):
+        if not entry.backend and is_installed(entry.folder()):  # an LLM is loaded only when asked for
             return entry.folder(), "registry"
     raise ModelError(f"{models_dir()}: no model installed; run `vi2en models pull opus-mt-vi-en` or pass --model")
 
@@ -125,6 +149,8 @@ def licence_record(entry: Entry) -> dict:
         record["source"] = f"https://huggingface.co/{entry.hf_id}"
     if entry.notice:
         record["notice"] = entry.notice
+    if not entry.teacher:  # the folder itself says so, whatever it is renamed to
+        record.update(teacher=False, teacher_note=entry.teacher_note)
     return record
 
 
@@ -141,7 +167,8 @@ def pull(entry: Entry) -> Path:
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as e:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ModelError(f"{entry.name}: cannot download {entry.hf_id} from the Hugging Face hub (no network? {reason}); run the same command again to resume") from None
-    check_model_folder(folder)
+    if not entry.backend:
+        check_model_folder(folder)
     write_atomic(folder / "vi2en.json", json.dumps(licence_record(entry), indent=2, ensure_ascii=False) + "\n")
     return folder
 
