@@ -77,7 +77,6 @@ examples:
   vi2en adapt --tm out/vi2en-tm.sqlite --replay ../shared/data/train/* --minutes 60
   vi2en adapt --tm out/vi2en-tm.sqlite --resume      # an interrupted run goes on from its last checkpoint
   vi2en models rollback compact-vi-en                # back to the model before""",
-    "models": """examples:
     "distil": """Sequence-level knowledge distillation: the teacher translates Vietnamese text (the news
 corpus's Vietnamese side by default, plus --data and --mono), a small student learns those pairs,
 is converted to CTranslate2 int8 with a shortlist, and both are scored and timed on --dev.
@@ -87,6 +86,7 @@ examples:
   vi2en distil opus-mt-vi-en --out models/student-vi-en --mono archive-vi.txt --minutes 120
   vi2en distil Hy-MT2-7B --endpoint http://gpu:8000/v1 --out models/student-vi-en --limit 200000
   vi2en distil compact-vi-en --out /tmp/student --shape tiny --limit 300 --max-steps 20 --vocab-size 1000   # a quick try""",
+    "models": """examples:
   vi2en models list
   vi2en models pull opus-mt-vi-en
   vi2en models convert opus-mt-vi-en        # CTranslate2 int8 copy: used automatically, several times faster
@@ -821,24 +821,6 @@ def cmd_adapt(args: argparse.Namespace) -> int:
     return 1
 
 
-def cmd_models_info(args: argparse.Namespace) -> int:
-    from vi2en import models
-
-    for key, value in models.info(Path(args.path)).items():
-        print(f"{key:13} {value if value is not None else '-'}")
-    return 0
-
-
-def run_models(args: argparse.Namespace) -> int:
-    from vi2en.backends import ModelError
-
-    try:
-        return args.models_func(args)
-    except ModelError as e:
-        _fail(str(e))
-        return 2
-
-
 def cmd_distil(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -873,6 +855,24 @@ def cmd_distil(args: argparse.Namespace) -> int:
     print("\n".join(report.lines()))
     print(f"{out}: student installed (CTranslate2 int8 and shortlist); report in {out / 'distil-report.json'}")
     return 0
+
+
+def cmd_models_info(args: argparse.Namespace) -> int:
+    from vi2en import models
+
+    for key, value in models.info(Path(args.path)).items():
+        print(f"{key:13} {value if value is not None else '-'}")
+    return 0
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from vi2en.backends import ModelError
+
+    try:
+        return args.models_func(args)
+    except ModelError as e:
+        _fail(str(e))
+        return 2
 
 
 def add_models_parser(sub) -> None:
@@ -967,20 +967,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work", help="work folder with checkpoints (default: models/.NAME.adapt)")
     p.add_argument("--resume", action="store_true", help="go on from the last checkpoint in the work folder")
     p.set_defaults(func=cmd_adapt)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        _fail("interrupted")
-        return 130
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
 
     p = sub.add_parser("distil", help="train a fast student model on a teacher's translations (knowledge distillation)", epilog=EXAMPLES["distil"], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("teacher", metavar="TEACHER", help="the teacher: a model name under models/ or a folder; with --endpoint, the model the server serves")
@@ -1000,3 +986,17 @@ if __name__ == "__main__":
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (default: the time budget alone)")
     p.add_argument("--work", help="work folder: the teacher's pairs, checkpoints, train.log (default: OUT.distil next to --out)")
     p.set_defaults(func=cmd_distil)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
