@@ -78,6 +78,15 @@ examples:
   vi2en adapt --tm out/vi2en-tm.sqlite --replay ../shared/data/train/* --minutes 60
   vi2en adapt --tm out/vi2en-tm.sqlite --resume      # an interrupted run goes on from its last checkpoint
   vi2en models rollback compact-vi-en                # back to the model before""",
+    "distil": """Sequence-level knowledge distillation: the teacher translates Vietnamese text (the news
+corpus's Vietnamese side by default, plus --data and --mono), a small student learns those pairs,
+is converted to CTranslate2 int8 with a shortlist, and both are scored and timed on --dev.
+A teacher whose licence forbids training on its outputs (vi2en models list: teacher no) is refused.
+
+examples:
+  vi2en distil opus-mt-vi-en --out models/student-vi-en --mono archive-vi.txt --minutes 120
+  vi2en distil Hy-MT2-7B --endpoint http://gpu:8000/v1 --out models/student-vi-en --limit 200000
+  vi2en distil compact-vi-en --out /tmp/student --shape tiny --limit 300 --max-steps 20 --vocab-size 1000   # a quick try""",
     "models": """examples:
   vi2en models list
   vi2en models pull opus-mt-vi-en
@@ -740,14 +749,16 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     from vi2en import models
 
     registry = models.load_registry()
-    print(f"{'name':26} {'licence':18} {'size':>8}  {'installed':9}  note")
+    print(f"{'name':26} {'licence':18} {'size':>8}  {'installed':9}  {'teacher':7}  note")
     for entry in registry:
         folder = entry.folder()
-        state = ("yes+ct2" if models.has_ct2_copy(folder) else "yes") if models.is_installed(folder) else "no"
+        state = ("yes+ct2" if models.has_ct2_copy(folder) else "yes") if entry.installed() else "no"
         size = f"{entry.size_mb / 1000:.1f} GB" if entry.size_mb >= 1000 else f"{entry.size_mb} MB" if entry.size_mb else "-"
         licence = entry.licence + ("" if entry.commercial else " (NC)")
-        note = entry.note + models.adaptation_note(folder)
-        print(f"{entry.name:26} {licence:18} {size:>8}  {state:9}  {note}")
+        note = entry.note + models.adaptation_note(folder) + (f"; as a teacher: {entry.teacher_note}" if entry.teacher_note else "")
+        # teacher: whether `vi2en distil` may train a student on its translations ("verify": the note says what to check)
+        teacher = "no" if not entry.teacher else "verify" if entry.teacher_note else "yes"
+        print(f"{entry.name:26} {licence:18} {size:>8}  {state:9}  {teacher:7}  {note}")
     return 0
 
 
@@ -816,6 +827,42 @@ def cmd_adapt(args: argparse.Namespace) -> int:
         return 0
     print(f"{outcome.model}: the adapted model scored worse and was not installed; the model in use is unchanged")
     return 1
+
+
+def cmd_distil(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from vi2en import distil
+    from vi2en.adapt import NEWS_TRAIN
+    from vi2en.backends import ModelError, open_translator
+    from vi2en.corpus import DataError
+    from vi2en.models import choose_model
+
+    out = Path(args.out)
+    work = Path(args.work) if args.work else out.with_name(f".{out.name}.distil")
+
+    def open_teacher():
+        if args.endpoint:
+            return open_translator(args.teacher, backend="openai", endpoint=args.endpoint)
+        return open_translator(choose_model(args.teacher)[0], backend=args.backend, beam_size=args.beam)
+
+    try:
+        distil.refuse_teacher(args.teacher)
+        corpora = [Path(p) for p in args.data] if args.data is not None else [NEWS_TRAIN]
+        with tqdm(unit="sent", desc="teacher", file=sys.stderr, leave=False) as bar:
+            report = distil.distil(open_teacher, args.teacher, out=out, work=work, corpora=corpora, monolingual=[Path(p) for p in args.mono],
+                                   dev=Path(args.dev), dev_limit=args.dev_limit, limit=args.limit, shape=args.shape, vocab_size=args.vocab_size,
+                                   minutes=args.minutes, max_steps=args.max_steps, copy_set=args.copy_set, progress=bar.update,
+                                   log=lambda line: print(line, file=sys.stderr))
+    except (ModelError, DataError) as e:
+        _fail(str(e))
+        return 2
+    except OSError as e:
+        _fail(f"{e.filename or work}: {e.strerror or e}")
+        return 2
+    print("\n".join(report.lines()))
+    print(f"{out}: student installed (CTranslate2 int8 and shortlist); report in {out / 'distil-report.json'}")
+    return 0
 
 
 def cmd_models_info(args: argparse.Namespace) -> int:
@@ -928,6 +975,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work", help="work folder with checkpoints (default: models/.NAME.adapt)")
     p.add_argument("--resume", action="store_true", help="go on from the last checkpoint in the work folder")
     p.set_defaults(func=cmd_adapt)
+
+    p = sub.add_parser("distil", help="train a fast student model on a teacher's translations (knowledge distillation)", epilog=EXAMPLES["distil"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("teacher", metavar="TEACHER", help="the teacher: a model name under models/ or a folder; with --endpoint, the model the server serves")
+    p.add_argument("--out", required=True, help="where the student goes (replaced only when it is complete)")
+    p.add_argument("--endpoint", metavar="URL", help="the teacher runs on an OpenAI-compatible server (vLLM, SGLang, llama.cpp); key from $VI2EN_API_KEY")
+    p.add_argument("--backend", choices=["auto", *backend_names()], default="auto", help="how the teacher runs (default: ctranslate2 when it has a converted copy, else transformers)")
+    p.add_argument("--beam", type=int, default=4, help="the teacher's beam size (default: 4)")
+    p.add_argument("--data", nargs="*", default=None, metavar="CORPUS", help="parallel data whose Vietnamese side the teacher translates (default: corpus/train)")
+    p.add_argument("--mono", nargs="*", default=[], metavar="FILE", help="Vietnamese text, one sentence a line, for the teacher to translate")
+    p.add_argument("--limit", type=int, help="at most this many Vietnamese sentences")
+    p.add_argument("--dev", default=str(Path(__file__).resolve().parents[2] / "corpus" / "dev.tsv"), help="the dev set both are scored on (default: corpus/dev.tsv)")
+    p.add_argument("--dev-limit", type=int, default=200, help="dev sentences scored and timed (default: 200)")
+    p.add_argument("--shape", choices=["tiny", "compact"], default="tiny", help="tiny: Firefox's 6+2 layers, 256 dimensions; compact: the shipped model's (default: tiny)")
+    p.add_argument("--vocab-size", type=int, default=8000, help="the student's SentencePiece vocabulary (default: 8000)")
+    p.add_argument("--copy-set", type=int, default=6000, help="synthetic number/date/code pairs mixed in (default: 6000)")
+    p.add_argument("--minutes", type=float, default=60, help="training time budget (default: 60)")
+    p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (default: the time budget alone)")
+    p.add_argument("--work", help="work folder: the teacher's pairs, checkpoints, train.log (default: OUT.distil next to --out)")
+    p.set_defaults(func=cmd_distil)
     return parser
 
 
