@@ -170,6 +170,20 @@ def test_a_corrupt_article_is_reported_while_the_others_finish(local_cluster, ar
     assert not list(out.glob("broken.*"))
 
 
+
+def test_a_model_the_actors_cannot_load_stops_the_run_in_one_line(local_cluster, archive, tmp_path, capsys):
+    model = tmp_path / "damaged-model"
+    shutil.copytree(ROOT / "models" / "compact-vi-en", model)
+    (model / "ct2-int8" / "model.bin").write_bytes(b"not a model")
+    out = tmp_path / "out"
+
+    assert main(["translate", str(archive), "--out", str(out), "--model", str(model), *ON_CLUSTER]) == 2
+    err = capsys.readouterr().err
+    problem = [line for line in err.splitlines() if line.startswith("vi2en: ")]
+    assert len(problem) == 1 and "cannot load model" in problem[0] and "the cluster run stopped after 0 of 30 articles" in problem[0]
+    assert "Traceback" not in err
+    assert not list(out.glob("*.json"))
+
 def test_without_ray_the_option_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
     """A machine without the extra: one line saying what to install, nothing written."""
     import builtins

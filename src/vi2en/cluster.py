@@ -122,17 +122,28 @@ def _precheck(args: argparse.Namespace) -> str:
     from vi2en.backends import ModelError
     from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
     from vi2en.memory import Memory, TMError
-    from vi2en.models import choose_model
 
     try:
-        if not getattr(args, "endpoint", None):  # a model served over HTTP has no folder here
-            choose_model(args.model)
+        _model_notice(args)
         Glossary.load(Path(args.glossary) if args.glossary else PROJECT_GLOSSARY)
         if args.tm:
             Memory(Path(args.tm))
     except (ModelError, GlossaryError, TMError) as e:
         return str(e)
     return ""
+
+
+def _model_notice(args: argparse.Namespace) -> str:
+    """The notice the model's folder carries (vi2en.json), which a local run prints first; the
+    model itself is loaded only on the actors. ModelError when there is no such model."""
+    import json
+
+    from vi2en.models import choose_model
+
+    if getattr(args, "endpoint", None):  # a model served over HTTP has no folder here
+        return ""
+    meta = choose_model(args.model)[0] / "vi2en.json"
+    return json.loads(meta.read_text(encoding="utf-8")).get("notice", "") if meta.is_file() else ""
 
 
 def cmd_translate(args: argparse.Namespace, inputs: list[str]) -> int:
@@ -145,6 +156,8 @@ def cmd_translate(args: argparse.Namespace, inputs: list[str]) -> int:
     if problem := _precheck(args):
         _fail(problem)
         return 2
+    if not args.quiet and (notice := _model_notice(args)):
+        print(notice, file=sys.stderr)
     try:
         import ray
         import ray.data
@@ -188,8 +201,8 @@ def _backfill(ray, args: argparse.Namespace, inputs: list[str]) -> int:
             if status == "failed":
                 tally.failures.append(line)
                 _fail(line)
-                continue
-            if status == "skipped":
+                line = f"{row['path']}: failed (listed at the end)"
+            elif status == "skipped":
                 tally.skipped += 1
                 line = f"{row['path']}: already translated from this source with this model and glossary"
             else:
