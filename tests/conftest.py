@@ -20,15 +20,19 @@ def tiny_corpus(lines_per_side: int = 300) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory) -> Path:
+def build_tiny_model(root: Path) -> Path:
+    """A random Marian model of a few thousand weights in root/model (scripts/fuzz.py uses it too)."""
     from vi2en.marian import new_marian_model, train_sentencepiece, write_tokenizer_files
 
-    root = tmp_path_factory.mktemp("tiny-model")
     vocab = write_tokenizer_files(train_sentencepiece(tiny_corpus(), root / "spm", 800), root / "model", max_length=64)
     model = new_marian_model(len(vocab), d_model=32, layers=1, heads=2, ffn=64, max_length=64)
     model.save_pretrained(root / "model")
     return root / "model"
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 
 
 @pytest.fixture(scope="session")
