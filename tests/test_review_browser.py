@@ -26,8 +26,9 @@ from vi2en.memory import Change, Memory
 from vi2en.review import create_app
 
 CHROMIUM = "/usr/bin/chromium"
+# rebind.test resolves to this machine: a DNS-rebinding page, as the browser would reach it
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP rebind.test 127.0.0.1"]
 SRC = Path(__file__).resolve().parents[1] / "src"
 XSS = "<script>alert(1)</script>"
 
@@ -56,7 +57,7 @@ def free_port() -> int:
 def review_process(out: Path, port: int):
     """`vi2en review` as a user starts it, in its own process."""
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    proc = subprocess.Popen([sys.executable, "-m", "vi2en", "review", str(out), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "vi2en", "review", str(out), "--port", str(port), "--editor", "Lan"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = proc.stdout.readline()
@@ -68,8 +69,9 @@ def review_process(out: Path, port: int):
 
 
 @contextmanager
-def review_thread(out: Path, port: int = 0):
-    server = make_server("127.0.0.1", port, create_app(out, Memory(out / "vi2en-tm.sqlite", create=True)), threaded=True)
+def review_thread(out: Path, port: int = 0, editor: str = "Lan", glossary: Path | None = None):
+    app = create_app(out, Memory(out / "vi2en-tm.sqlite", create=True), editor, glossary=glossary)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -79,13 +81,31 @@ def review_thread(out: Path, port: int = 0):
         server.server_close()
 
 
-def open_article(page, url: str, stem: str, editor: str | None = None):
+def open_article(page, url: str, stem: str):
     page.goto(url)
     page.click(f"a[href='/a/{stem}']")
     expect(page.locator("h1")).to_be_visible()
-    if editor:
-        page.fill("#editor", editor)
-        page.keyboard.press("Escape")
+
+
+def log_in(page, url: str, name: str, password: str):
+    page.goto(url)
+    expect(page.locator("h1")).to_have_text("Log in to the review desk")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("form.login button")
+    expect(page.locator("h1")).to_have_text("Articles to review")
+
+
+def approve_all(page, include_flagged: bool):
+    """The reviewer's way: the button, the question with the count, the confirmation."""
+    page.click("#approve-all")
+    dialog = page.locator("#approve-dialog")
+    expect(dialog).to_be_visible()
+    if include_flagged and page.locator("#approve-flagged").is_enabled():
+        page.check("#approve-flagged")
+    question = page.locator("#approve-question").text_content()
+    page.click("#approve-confirm")
+    return question
 
 
 def row(page, segment_id: str):
@@ -102,7 +122,7 @@ def test_translate_review_approve_reuse_publish_on_the_seed_article(browser, out
     with review_process(out, port) as url:
         page.goto(url)
         expect(page.locator("tr.article")).to_contain_text(f"0 of {len(doc.segments)}")
-        open_article(page, url, stem, "Lan")
+        open_article(page, url, stem)
         expect(page.locator("tr.segment")).to_have_count(len(doc.segments))
         expect(row(page, "p1.s1").locator("td.vi mark.term").first).to_be_visible()  # glossary terms highlighted
         # keyboard: j to the first flagged sentence, e to edit, Esc to leave, a to approve
@@ -118,16 +138,17 @@ def test_translate_review_approve_reuse_publish_on_the_seed_article(browser, out
         page.keyboard.press("a")
         expect(page.locator("#status")).to_have_text("Saved 1 sentence(s).")
         expect(row(page, flagged[0]).locator(".state")).to_contain_text("approved by Lan")
-        page.click("#approve-all")
+        question = approve_all(page, include_flagged=True)
+        assert question == f"Approve {len(doc.segments) - 1} sentence(s) of the whole article, whatever the filter shows?"
         expect(page.locator("#status")).to_have_text(f"Saved {len(doc.segments) - 1} sentence(s).")
         page.reload()
-        expect(row(page, flagged[0]).locator("textarea")).to_have_value(edit)
+        expect(row(page, flagged[0]).locator("textarea.edit")).to_have_value(edit)
         expect(page.locator("#approved-count")).to_have_text(str(len(doc.segments)))
     with review_process(out, port) as url:  # the server was stopped and started again
         page.goto(url)
         expect(page.locator("tr.article")).to_contain_text(f"{len(doc.segments)} of {len(doc.segments)}")
         open_article(page, url, stem)
-        expect(row(page, flagged[0]).locator("textarea")).to_have_value(edit)
+        expect(row(page, flagged[0]).locator("textarea.edit")).to_have_value(edit)
         expect(row(page, flagged[0])).to_have_class(re.compile(r"\bapproved\b"))
 
     # translate again: the approved sentences come from the memory (OUT/vi2en-tm.sqlite by default), not the model
@@ -163,18 +184,18 @@ def test_unsaved_text_survives_refresh_and_a_stopped_server(browser, out, transl
     context = browser.new_context()
     page = context.new_page()
     with review_thread(out, port) as url:
-        open_article(page, url, stem, "Lan")
-        row(page, second).locator("textarea").fill("Typed, not yet saved")
+        open_article(page, url, stem)
+        row(page, second).locator("textarea.edit").fill("Typed, not yet saved")
         page.reload()
-        expect(row(page, second).locator("textarea")).to_have_value("Typed, not yet saved")
+        expect(row(page, second).locator("textarea.edit")).to_have_value("Typed, not yet saved")
         expect(row(page, second).locator(".state")).to_have_text("unsaved")
     # the server is gone: the save fails visibly and the text stays
     row(page, second).locator("button.save").click()
     expect(page.locator("#status")).to_contain_text("Not saved: the server cannot be reached")
-    expect(row(page, second).locator("textarea")).to_have_value("Typed, not yet saved")
+    expect(row(page, second).locator("textarea.edit")).to_have_value("Typed, not yet saved")
     with review_thread(out, port) as url:
         page.reload()
-        expect(row(page, second).locator("textarea")).to_have_value("Typed, not yet saved")
+        expect(row(page, second).locator("textarea.edit")).to_have_value("Typed, not yet saved")
         row(page, second).locator("button.save").click()
         expect(page.locator("#status")).to_have_text("Saved 1 sentence(s).")
     entry = Memory(out / "vi2en-tm.sqlite").state(document.load(translated_seed)).entries[second]
@@ -185,14 +206,19 @@ def test_unsaved_text_survives_refresh_and_a_stopped_server(browser, out, transl
 def test_two_editors_saving_the_same_sentence_see_a_conflict(browser, out, translated_seed):
     stem = translated_seed.stem
     lan, minh = browser.new_context(), browser.new_context()  # two people: separate browsers, separate storage
+    accounts = Memory(out / "vi2en-tm.sqlite", create=True)
+    accounts.add_user("Lan", "reviewer", "lan-password")
+    accounts.add_user("Minh", "reviewer", "minh-password")
     with review_thread(out) as url:
         page_lan, page_minh = lan.new_page(), minh.new_page()
-        open_article(page_lan, url, stem, "Lan")
-        open_article(page_minh, url, stem, "Minh")
-        row(page_lan, "p1.s1").locator("textarea").fill("Lan's title")
+        log_in(page_lan, url, "Lan", "lan-password")
+        log_in(page_minh, url, "Minh", "minh-password")
+        open_article(page_lan, url, stem)
+        open_article(page_minh, url, stem)
+        row(page_lan, "p1.s1").locator("textarea.edit").fill("Lan's title")
         row(page_lan, "p1.s1").locator("button.save").click()
         expect(page_lan.locator("#status")).to_have_text("Saved 1 sentence(s).")
-        row(page_minh, "p1.s1").locator("textarea").fill("Minh's title")
+        row(page_minh, "p1.s1").locator("textarea.edit").fill("Minh's title")
         row(page_minh, "p1.s1").locator("button.approve").click()
         conflict = row(page_minh, "p1.s1").locator(".conflict")
         expect(conflict).to_contain_text("Saved meanwhile by Lan")
@@ -219,13 +245,13 @@ def test_script_in_an_article_is_text_in_review_site_and_xliff(browser, tiny_mod
     page = browser.new_page()
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     with review_thread(out) as url:
-        open_article(page, url, "xss", "Lan")
+        open_article(page, url, "xss")
         expect(row(page, "p1.s1").locator("td.vi")).to_contain_text(f"Tiêu đề {XSS}")
-        row(page, "p1.s1").locator("textarea").fill(f"Title {XSS}")
-        page.click("#approve-all")
-        expect(page.locator("#status")).to_contain_text("Saved")
+        row(page, "p1.s1").locator("textarea.edit").fill(f"Title {XSS}")
+        approve_all(page, include_flagged=True)  # the unsaved edit is saved first, then everything approved
+        expect(page.locator("#approved-count")).to_have_text(str(len(document.load(out / "xss.json").segments)))
         page.reload()
-        expect(row(page, "p1.s1").locator("textarea")).to_have_value(f"Title {XSS}")
+        expect(row(page, "p1.s1").locator("textarea.edit")).to_have_value(f"Title {XSS}")
     assert main(["publish", str(out), "--site", str(tmp_path / "site")]) == 0
     for name in ("index.html", "xss.html", "xss.bilingual.html"):
         page.goto((tmp_path / "site" / name).as_uri())
@@ -234,7 +260,7 @@ def test_script_in_an_article_is_text_in_review_site_and_xliff(browser, tiny_mod
     assert main(["xliff", "export", str(out / "xss.json"), "-o", str(tmp_path / "xss.xlf")]) == 0
     raw = (tmp_path / "xss.xlf").read_text(encoding="utf-8")
     assert "<script>" not in raw and "&lt;script&gt;" in raw
-    source = etree.parse(str(tmp_path / "xss.xlf")).getroot().find(".//{*}unit/{*}segment/{*}source")
+    source = etree.parse(str(tmp_path / "xss.xlf")).getroot().find(".//{*}source")  # XLIFF 1.2 or 2
     assert source.text == f"Tiêu đề {XSS}"
     page.close()
 
@@ -252,14 +278,197 @@ def test_close_match_from_the_memory_is_offered_and_used(browser, out, translate
     document.save(later, out / "later.json")
     page = browser.new_page()
     with review_thread(out) as url:
-        open_article(page, url, "later", "Minh")
+        open_article(page, url, "later")
         suggestion = row(page, long.id).locator(".suggestion")
         expect(suggestion).to_have_count(1)
         expect(suggestion).to_contain_text("The approved rendering.")
+        expect(suggestion.locator(".diff ins")).to_have_count(1)  # the source words that differ, marked
+        expect(suggestion.locator(".diff del")).to_have_count(1 if "2023" in long.vi else 0)
         expect(row(page, draft.segments[0].id).locator(".suggestion")).to_have_count(0)
         suggestion.locator("button.use").click()
-        expect(row(page, long.id).locator("textarea")).to_have_value("The approved rendering.")
+        expect(row(page, long.id).locator("textarea.edit")).to_have_value("The approved rendering.")
         row(page, long.id).locator("button.save").click()
         expect(page.locator("#status")).to_have_text("Saved 1 sentence(s).")
     assert memory.state(later).entries[long.id].en == "The approved rendering."
+    page.close()
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours ("rgb(r, g, b)")."""
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_a_translator_edits_and_a_reviewer_approves(browser, out, translated_seed):
+    """Two accounts of different roles: the translator cannot approve (not even by calling the
+    server), an edit that drops a term raises the flag on save, the reviewer approves with confirmation."""
+    stem = translated_seed.stem
+    doc = document.load(translated_seed)
+    with_term = next(s for s in doc.segments if any(not t.is_entity and t.found for t in s.terms))
+    term = next(t for t in with_term.terms if not t.is_entity and t.found)
+    memory = Memory(out / "vi2en-tm.sqlite", create=True)
+    memory.add_user("minh", "translator", "minh-password")
+    memory.add_user("lan", "reviewer", "lan-password")
+    translator, reviewer = browser.new_context(), browser.new_context()
+    with review_thread(out) as url:
+        page = translator.new_page()
+        page.goto(url + f"a/{stem}")
+        expect(page.locator("h1")).to_have_text("Log in to the review desk")  # no account, no article
+        page.fill("input[name=name]", "minh")
+        page.fill("input[name=password]", "wrong password")
+        page.click("form.login button")
+        expect(page.locator(".error")).to_have_text("Wrong name or password.")
+        log_in(page, url, "minh", "minh-password")
+        open_article(page, url, stem)
+        expect(page.locator("nav.account")).to_contain_text("minh (translator)")
+        expect(page.locator("button.approve")).to_have_count(0)
+        expect(page.locator("#approve-all")).to_have_count(0)
+        # the server refuses an approval however it is sent
+        status = page.evaluate("""async id => (await fetch(document.getElementById("segments").dataset.base + "/save", {method: "POST",
+            headers: {"Content-Type": "application/json", "X-CSRFToken": document.querySelector("meta[name=csrf-token]").content},
+            body: JSON.stringify({changes: [{id, en: "x", version: 0, approved: true}]})})).status""", with_term.id)
+        assert status == 403
+        # the translator's English without the glossary's rendering: flagged as soon as it is saved
+        target = row(page, with_term.id)
+        expect(target.locator(".flag", has_text="term-missing")).to_have_count(0)
+        target.locator("textarea.edit").fill("A sentence that leaves the term out.")
+        target.locator("button.save").click()
+        expect(page.locator("#status")).to_have_text("Saved 1 sentence(s).")
+        expect(target.locator(".flag", has_text="term-missing")).to_have_count(1)
+        expect(target.locator(".term-hit", has_text=term.en).first).to_contain_text("(missing)")
+        expect(target.locator(".status-label")).to_have_text("edited")
+        page.reload()
+        expect(target.locator(".flag", has_text="term-missing")).to_have_count(1)  # the flag is the server's, not the page's
+
+        page = reviewer.new_page()
+        log_in(page, url, "lan", "lan-password")
+        open_article(page, url, stem)
+        expect(page.locator("nav.account")).to_contain_text("lan (reviewer)")
+        flagged = page.locator("tr.segment[data-flagged=yes]").count()
+        page.click("#approve-all")
+        expect(page.locator("#approve-question")).to_have_text(
+            f"Approve {len(doc.segments) - flagged} sentence(s) of the whole article, whatever the filter shows? {flagged} with open flags stay unapproved.")
+        page.click("#approve-dialog button[value=cancel]")
+        expect(page.locator("#status")).to_have_text("Nothing approved.")
+        assert memory.state(doc).approved_count(doc) == 0
+        approve_all(page, include_flagged=False)
+        expect(page.locator("#status")).to_have_text(f"Saved {len(doc.segments) - flagged} sentence(s).")
+        expect(row(page, with_term.id)).not_to_have_class(re.compile(r"\bapproved\b"))  # its flag is still open
+    state = memory.state(doc)
+    assert state.approved_count(doc) == len(doc.segments) - flagged
+    assert state.entries[with_term.id].editor == "minh" and not state.entries[with_term.id].approved
+    assert {e.editor for e in state.entries.values() if e.approved} == {"lan"}
+    translator.close()
+    reviewer.close()
+
+
+def test_a_cross_site_form_and_a_foreign_host_are_refused(browser, out, translated_seed, tmp_path):
+    stem = translated_seed.stem
+    page = browser.new_page()
+    with review_thread(out) as url:
+        open_article(page, url, stem)  # the editor is using the desk in this browser
+        attack = tmp_path / "attack.html"
+        attack.write_text(f'<form method="post" action="{url}a/{stem}/save" enctype="text/plain">'
+                          f'<input name=\'{{"changes": [{{"id": "p1.s1", "en": "pwned", "version": 0, "approved": true, "x": "\' value=\'"}}]}}\'>'
+                          '<button>Win a prize</button></form>', encoding="utf-8")
+        page.goto(attack.as_uri())
+        page.click("button")
+        expect(page.locator("body")).to_contain_text("refused")
+        # DNS rebinding: an attacker's name that now resolves to this machine
+        port = url.rsplit(":", 1)[1].strip("/")
+        response = page.goto(f"http://rebind.test:{port}/a/{stem}")
+        assert response.status == 400
+        expect(page.locator("body")).to_contain_text("Host 'rebind.test")
+    assert Memory(out / "vi2en-tm.sqlite").state(document.load(translated_seed)).entries == {}
+    page.close()
+
+
+def test_concordance_undo_history_and_comments(browser, out, translated_seed):
+    stem = translated_seed.stem
+    doc = document.load(translated_seed)
+    target = doc.segments[1]
+    phrase = " ".join(target.vi.split()[1:3])
+    page = browser.new_page()
+    with review_thread(out) as url:
+        open_article(page, url, stem)
+        page.fill("nav.account input[name=q]", phrase.upper())  # case does not matter, diacritics and all
+        page.click("nav.account button")
+        hits = page.locator("tr.hit")
+        expect(hits.first).to_be_visible()
+        expect(page.locator(f"tr.hit a[href='/a/{stem}#{target.id}']")).to_have_count(1)
+        expect(page.locator("tr.hit td[lang=vi] mark").first).to_have_text(re.compile(re.escape(phrase), re.IGNORECASE))
+
+        open_article(page, url, stem)
+        box = row(page, target.id).locator("textarea.edit")
+        box.fill("First version.")
+        row(page, target.id).locator("button.save").click()
+        expect(page.locator("#status")).to_have_text("Saved 1 sentence(s).")
+        box.fill("Second version.")
+        row(page, target.id).locator("button.save").click()
+        expect(page.locator("#status")).to_have_text("Saved 1 sentence(s).")
+        row(page, target.id).locator("button.undo").click()
+        expect(page.locator("#status")).to_have_text(f"Undone: {target.id} is back to its previous version.")
+        expect(box).to_have_value("First version.")
+        row(page, target.id).locator("button.undo").click()
+        expect(box).to_have_value(target.en)  # back to the machine draft
+        row(page, target.id).locator(".history summary").click()
+        expect(row(page, target.id).locator(".history-list li")).to_have_count(4)
+        expect(row(page, target.id).locator(".history-list li").nth(1)).to_contain_text("Second version.")
+
+        row(page, target.id).locator(".comment summary").click()
+        row(page, target.id).locator(".comment-text").fill("Check the figure with the desk.")
+        row(page, target.id).locator("button.save-comment").click()
+        expect(page.locator("#status")).to_have_text(f"Comment on {target.id} saved.")
+        page.reload()
+        expect(row(page, target.id).locator(".comment-text")).to_have_value("Check the figure with the desk.")
+    page.close()
+
+
+def test_layout_grows_edit_boxes_fits_a_phone_and_labels_are_readable(browser, out, translated_seed):
+    stem = translated_seed.stem
+    doc = document.load(translated_seed)
+    longest = max(doc.segments, key=lambda s: len(s.vi))
+    page = browser.new_page()
+    with review_thread(out) as url:
+        open_article(page, url, stem)
+        box = row(page, longest.id).locator("textarea.edit")
+        box.fill(" ".join(["A long sentence the editor writes out in full."] * 12))
+        scroll, client = box.evaluate("b => [b.scrollHeight, b.clientHeight]")
+        assert client >= scroll - 4, "the edit box grows with the text: nothing hidden behind a scroll bar"
+        for kind in page.locator(".kind").all()[:3]:
+            fg, bg = kind.evaluate("""k => { const row = k.closest("tr"); return [getComputedStyle(k).color,
+                getComputedStyle(row).backgroundColor === "rgba(0, 0, 0, 0)" ? "rgb(255, 255, 255)" : getComputedStyle(row).backgroundColor]; }""")
+            assert contrast(fg, bg) >= 4.5, (fg, bg)
+        assert page.locator("td.vi").count() == page.locator("td.vi[lang=vi]").count() > 0
+        page.set_viewport_size({"width": 390, "height": 844})
+        for path in ("", f"a/{stem}", f"search?q={longest.vi.split()[0]}"):
+            page.goto(url + path)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        page.goto(url + f"a/{stem}")
+        assert row(page, longest.id).locator("textarea.edit").evaluate("b => b.getBoundingClientRect().width") > 300
+    page.close()
+
+
+def test_a_reviewer_adds_a_term_to_the_glossary(browser, out, translated_seed, tmp_path):
+    glossary = tmp_path / "glossary"
+    glossary.mkdir()
+    stem = translated_seed.stem
+    first = document.load(translated_seed).segments[0]
+    page = browser.new_page()
+    with review_thread(out, glossary=glossary) as url:
+        open_article(page, url, stem)
+        panel = row(page, first.id).locator(".add-term")
+        panel.locator("summary").click()
+        panel.locator(".term-vi").fill("Thường trực Ban Bí thư")
+        panel.locator(".term-en").fill("Permanent Member of the Secretariat")
+        panel.locator(".term-kind").fill("title")
+        panel.locator(".term-domain").fill("central")
+        panel.locator(".add-term-button").click()
+        expect(page.locator("#status")).to_have_text("Added to central.tsv: Thường trực Ban Bí thư → Permanent Member of the Secretariat (used from the next translation).")
+    from vi2en.glossary_edit import load_file
+    assert [(e.vi, e.en, e.kind) for e in load_file(glossary, "central.tsv")] == [("Thường trực Ban Bí thư", "Permanent Member of the Secretariat", "title")]
     page.close()

@@ -30,6 +30,7 @@ class Article:
     doc: Document  # with the editors' English merged in
     state: ArticleState
     draft: bool
+    unchanged: int = 0  # sentences approved exactly as the model wrote them: readers are told
 
     @property
     def title_en(self) -> str:
@@ -47,7 +48,7 @@ def collect(out_dir: Path, memory: Memory, drafts: bool) -> tuple[list[Article],
         merged, state = memory.merged(doc)
         approved = state.approved(doc)
         if approved or drafts:
-            articles.append(Article(path.stem, merged, state, draft=not approved))
+            articles.append(Article(path.stem, merged, state, draft=not approved, unchanged=state.approved_unchanged(doc)))
         else:
             done = state.approved_count(doc)
             left_out.append(f"{path}: not approved ({done} of {len(doc.segments)} sentences); --drafts publishes it as a draft")

@@ -198,8 +198,8 @@ def create_app(out_dir: Path, memory: Memory, editor: str = "", *, hosts: list[s
             changes.append(Change(sid, segment.vi, en, approved, version, draft=segment.en))
         return changes
 
-    def saved(doc: Document, changes: list[Change]):
-        conflicts = memory.save(doc, changes, current_user.name)
+    def saved(doc: Document, changes: list[Change], via: str = "review"):
+        conflicts = memory.save(doc, changes, current_user.name, via)
         if conflicts:
             return jsonify(conflicts=[
                 {"id": c.yours.segment_id, "yours": {"en": c.yours.en, "approved": c.yours.approved},
@@ -254,19 +254,25 @@ def create_app(out_dir: Path, memory: Memory, editor: str = "", *, hosts: list[s
 
     @app.post("/a/<name>/undo")
     def undo(name: str):
-        """Back to the English before the last save of a sentence: a new save of the old text, so the undo is in the history too."""
+        """Back to the English before the last save of a sentence, and on, one save per click.
+
+        An undo is itself a save (via "undo:N", N the version it took back), so nothing is lost
+        and the history shows it; undoing again takes back the save before N, not the undo."""
         doc = load_article(out_dir, name)
         body = json_body()
         segment = next((s for s in doc.segments if s.id == body.get("id")), None) if isinstance(body.get("id"), str) else None
         version = body.get("version")
         if segment is None or not isinstance(version, int) or isinstance(version, bool):
             abort(400, 'expected {"id": a segment id, "version": the version on your page}')
-        history = memory.history(doc, segment.id)
-        if not history:
-            abort(400, f"{segment.id}: nothing to undo (still the machine draft)")
-        last = history[-1]
+        saves = {h["version"]: h for h in memory.history(doc, segment.id)}
+        last = saves.get(version)
+        while last and last["via"].startswith("undo:"):
+            last = saves.get(int(last["via"][5:]) - 1)
+        if last is None:
+            abort(400, f"{segment.id}: nothing to undo (this is the machine draft)")
         approved = bool(last["previous_approved"]) and current_user.can_approve
-        return saved(doc, [Change(segment.id, segment.vi, last["previous_en"], approved, version, draft=segment.en)])
+        change = Change(segment.id, segment.vi, last["previous_en"], approved, version, draft=segment.en)
+        return saved(doc, [change], via=f"undo:{last['version']}")
 
     @app.get("/a/<name>/history/<segment_id>")
     def history(name: str, segment_id: str):

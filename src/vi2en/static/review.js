@@ -8,7 +8,7 @@ const rows = [...document.querySelectorAll("tr.segment")];
 const key = row => `vi2en:${body.dataset.doc}:${row.id}`;
 
 function say(text) { statusLine.textContent = text; }
-function area(row) { return row.querySelector("textarea"); }
+function area(row) { return row.querySelector("textarea.edit"); }
 function setState(row, text) { row.querySelector(".state").textContent = text; }
 function grow(box) { box.style.height = "auto"; box.style.height = `${box.scrollHeight + 2}px`; }
 function markUnsaved(row, unsaved) {
