@@ -8,7 +8,7 @@ import jinja2
 from markupsafe import Markup
 
 from vi2en.document import Document
-from vi2en.score import LOW_SCORE
+from vi2en.score import explain
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("vi2en", "templates"),
@@ -33,11 +33,12 @@ def highlight(text: str, terms: list[str]) -> Markup:
 
 
 _env.filters["highlight"] = highlight
+_env.filters["explain"] = explain  # {{ flag | explain(seg.signals) }}: the flag's one line for the editor
 
 
 def render(template: str, **context) -> str:
-    """Any page under templates/, with article text escaped and `highlight` available."""
-    return _env.get_template(template).render(low_score=LOW_SCORE, **context)
+    """Any page under templates/, with article text escaped and `highlight` and `explain` available."""
+    return _env.get_template(template).render(**context)
 
 
 def render_html(doc: Document) -> str:

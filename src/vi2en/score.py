@@ -1,18 +1,22 @@
 """Per-segment quality estimation: a score from 0 to 100 and named flags.
 
-score = 100 · confidence · Π penalty(flag)
+score = estimate · Π penalty(flag)
 
-- confidence = exp(mean token log-probability of the output), the model's own average
-  per-token probability (length-normalised, so long sentences are not punished for length);
-- each signal in `SIGNALS` measures one thing (its raw value goes into the segment's
-  signals) and may raise a flag, which multiplies the score by its penalty, so a sentence with
-  a missing number cannot score high however confident the model was.
+- the estimate is a prediction of the sentence's chrF++ from continuous signals (`FEATURES`:
+  the model's confidence, agreement between its n-best hypotheses, attention coverage, how
+  novel the source is to the model, the English's fluency, length and leftovers), combined
+  by weights fitted on validation data (vi2en.quality);
+- each signal in `SIGNALS` checks one rule (its raw value goes into the segment's signals) and
+  may raise a flag, which multiplies the score by its penalty, so a sentence with a missing
+  number cannot score high however good the rest looks.
 
-A segment is flagged when any flag is raised or its score is under LOW_SCORE.
+A segment is flagged when any flag is raised or its score is under the weights' threshold.
+Every flag explains itself in one line (`explain`), for the editor.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -20,10 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from vi2en.backends import Hypothesis
 from vi2en.document import TermHit
+from vi2en.quality import QualityResources, words
 from vi2en.text import has_vietnamese_letters
 
-LOW_SCORE = 40.0
+UNSURE_LOGPROB = math.log(0.05)  # a token the model gave under 5% counts as unsure
 # English characters per Vietnamese character in well-translated news sits around 0.8–1.4.
 LENGTH_RATIO_RANGE = (0.45, 2.2)
 
@@ -36,12 +42,20 @@ MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augus
 _MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r"|" + "|".join(m[:3].capitalize() for m in MONTHS) + r")\.?\b")
 
 
+# House style spells out small counts ("9 hộ" → "nine households"): the words count as numbers.
+NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+
 def numbers(text: str) -> list[str]:
     """Digit groups as they must appear in the English: separators dropped for comparison.
 
-    English month names count as their numbers, since "17/1" is rightly "January 17".
+    English month names count as their numbers, since "17/1" is rightly "January 17", and so do
+    the number words zero to twenty.
     """
     found = [str(MONTHS.index(next(m for m in MONTHS if m.startswith(name.lower()))) + 1) for name in _MONTH.findall(text)]
+    found += [str(NUMBER_WORDS.index(word.lower())) for word in _NUMBER_WORD.findall(text)]
     for m in _NUMBER.finditer(text):
         value = m.group(0)
         if _THOUSANDS.fullmatch(value):  # 1.000 (vi) and 1,000 (en) are one number
@@ -152,22 +166,156 @@ SIGNALS = [
 PENALTIES = {s.flag: s.penalty for s in SIGNALS}
 
 
-def signature() -> str:
+# ---------------------------------------------------------------- the continuous features
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a feature may read: the segment, what the backend said of its output, and the
+    resources the model ships (vi2en.quality)."""
+
+    vi: str
+    en: str
+    hits: Sequence[TermHit]
+    hypothesis: Hypothesis
+    resources: QualityResources
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One continuous signal the learned combination weighs; None where it cannot be measured."""
+
+    key: str
+    measure: Callable[[Evidence], float | None]
+
+
+def _agreement(e: Evidence) -> float | None:
+    # Where the beam's runners-up say nearly the same thing, the model was sure of the meaning;
+    # where they diverge, it was guessing (n-best agreement, as in glass-box QE).
+    alternatives = e.hypothesis.alternatives
+    if not alternatives or not e.en.strip():
+        return None
+    chrf = _chrf()
+    return sum(chrf.sentence_score(e.en, [alt]).score for alt in alternatives) / len(alternatives) / 100
+
+
+@functools.cache
+def _chrf():
+    from sacrebleu.metrics import CHRF
+
+    return CHRF(word_order=2)
+
+
+def _unsure_tokens(e: Evidence) -> float | None:
+    # one wildly unlikely token (a made-up name, a wrong number) hides in a mean log-prob
+    logprobs = e.hypothesis.token_logprobs
+    return sum(lp < UNSURE_LOGPROB for lp in logprobs) / len(logprobs) if logprobs else None
+
+
+def _fragmentation(e: Evidence) -> float | None:
+    # made-up words ("Ngoyen", "govn") take many subword pieces each
+    english = words(e.en)
+    return len(e.hypothesis.ids) / len(english) if english and e.hypothesis.ids else None
+
+
+def _novelty(e: Evidence) -> float | None:
+    return e.resources.source_words.novelty(e.vi) if e.resources.source_words else None
+
+
+def _fluency(e: Evidence) -> float | None:
+    return e.resources.english.fluency(e.en) if e.resources.english else None
+
+
+def _length_deviation(e: Evidence) -> float | None:
+    return abs(math.log((len(e.en) + 1) / (len(e.vi) + 1))) if e.en.strip() else None
+
+
+def _word_ratio(e: Evidence) -> float | None:
+    # a hallucination is often short: a few fluent words for a long sentence
+    return math.log((len(words(e.en)) + 1) / (len(words(e.vi)) + 1)) if e.en.strip() else None
+
+
+def _source_words(e: Evidence) -> float | None:
+    return math.log1p(len(words(e.vi)))
+
+
+FEATURES = [
+    Feature("mean_logprob", lambda e: e.hypothesis.mean_logprob),
+    Feature("unsure_tokens", _unsure_tokens),
+    Feature("source_reliance", lambda e: e.hypothesis.source_reliance),
+    Feature("nbest_agreement", _agreement),
+    Feature("coverage", lambda e: e.hypothesis.coverage),
+    Feature("source_novelty", _novelty),
+    Feature("fluency", _fluency),
+    Feature("fragmentation", _fragmentation),
+    Feature("length_deviation", _length_deviation),
+    Feature("word_ratio", _word_ratio),
+    Feature("source_words", _source_words),
+]
+
+# the features every backend can give: no n-best, no attention, no model's source vocabulary
+ANY_BACKEND = ["mean_logprob", "unsure_tokens", "fluency", "length_deviation", "word_ratio", "source_words"]
+
+# One line an editor can act on, per flag; {…} are filled from the segment's signals.
+EXPLANATIONS = {
+    "empty": "The model produced no English: translate this sentence by hand.",
+    "length-ratio": "The English is {length_ratio}× the Vietnamese in length: part of the sentence may be missing or repeated.",
+    "number-missing": "Numbers in the Vietnamese are missing from the English: {numbers_missing}.",
+    "untranslated": "Vietnamese words left in the English: {untranslated}.",
+    "repetition": "The English repeats itself: {repeated}.",
+    "term-missing": "Glossary terms not rendered the glossary's way: {terms_missing}.",
+    "entity-missing": "Names, places, numbers or bodies not rendered the house way: {entities_missing}.",
+    "low-quality": "The estimated quality is low ({estimate}); most of it from: {weakest}.",
+}
+
+
+def explain(flag: str, signals: dict) -> str:
+    """The flag's one-line explanation for the editor (unknown flags are named as they are)."""
+    template = EXPLANATIONS.get(flag)
+    if template is None:
+        return flag
+    values = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in signals.items()}
+    try:
+        return template.format_map(values)
+    except (KeyError, ValueError):
+        return template.split(":")[0].split("(")[0].strip() + "."
+
+
+def signature(resources: QualityResources | None = None) -> str:
     """How every score was made, as sacreBLEU's signatures say how a metric was computed."""
+    model = (resources or QualityResources.for_model(None)).model
     penalties = ",".join(f"{s.flag}={s.penalty:g}" for s in SIGNALS)
     low, high = LENGTH_RATIO_RANGE
-    return f"conf:exp-mean-logprob|pen:{penalties}|ratio:{low:g}-{high:g}|low:{LOW_SCORE:g}|version:1"
+    return f"{model.signature()}|pen:{penalties}|ratio:{low:g}-{high:g}|version:2"
 
 
-def score_segment(vi: str, en: str, mean_logprob: float | None, hits: Sequence[TermHit] = ()) -> tuple[float | None, list[str], dict]:
-    """score = 100 · exp(mean log-prob) · Π penalty(flag); None when the backend gave no log-probabilities.
+# why each feature helps, as the editor reads it in the low-quality explanation
+_FEATURE_NAMES = {
+    "mean_logprob": "the model's confidence", "nbest_agreement": "how the beam's alternative translations compare",
+    "coverage": "how much of the source the model attended to", "source_novelty": "words the model rarely saw",
+    "fluency": "fluency of the English", "length_deviation": "length", "source_words": "sentence length",
+    "unsure_tokens": "words the model was unsure of", "fragmentation": "made-up words",
+    "source_reliance": "how much the English follows the Vietnamese", "word_ratio": "a short English",
+}
+
+
+def score_segment(vi: str, en: str, hypothesis: Hypothesis | None, hits: Sequence[TermHit] = (), resources: QualityResources | None = None) -> tuple[float | None, list[str], dict]:
+    """score = estimate · Π penalty(flag); None when there is no hypothesis from a model (an
+    editor's English) or the backend gave no log-probabilities.
 
     Without the model's confidence there is no estimate to order by, so the flags still say what
     is wrong but no number pretends the sentence is perfect.
     """
-    signals: dict[str, Any] = {"mean_logprob": None if mean_logprob is None else round(mean_logprob, 4)}
+    resources = resources or QualityResources.for_model(None)
+    hypothesis = hypothesis or Hypothesis(text=en)
+    mean_logprob = hypothesis.mean_logprob
+    evidence = Evidence(vi, en, hits, hypothesis, resources)
+    features = {f.key: f.measure(evidence) for f in FEATURES}
+    signals: dict[str, Any] = {k: None if v is None else round(v, 4) for k, v in features.items()}
     flags: list[str] = []
-    score = None if mean_logprob is None else 100.0 * math.exp(mean_logprob)
+    score = None if mean_logprob is None else resources.model.predict(features)
+    if score is not None:
+        signals["estimate"] = round(score, 1)
     for signal in SIGNALS:
         raw, raised = signal.measure(vi, en, hits)
         if raw is not None and signal.key:
@@ -175,8 +323,11 @@ def score_segment(vi: str, en: str, mean_logprob: float | None, hits: Sequence[T
         if raised:
             flags.append(signal.flag)
             score = None if score is None else score * signal.penalty
-    if score is not None and score < LOW_SCORE:
-        flags.append("low-confidence")
+    if score is not None and score < resources.model.threshold:
+        weakest = sorted(resources.model.contributions(features).items(), key=lambda kv: kv[1])[:2]
+        # an interaction ("coverage*fluency") is named by its first signal
+        signals["weakest"] = list(dict.fromkeys(_FEATURE_NAMES[name.split("*")[0]] for name, moved in weakest if moved < 0)) or ["no single signal"]
+        flags.append("low-quality")
     return (None if score is None else round(score, 1)), flags, signals
 
 

@@ -84,8 +84,12 @@ class CT2Backend:
             return folder.tokenizer.convert_tokens_to_ids(tokens[:-1] if ended else tokens), ended
 
         best = [ids_of(r.hypotheses[0]) for r in results]
+        targets = [i for i, _ in best]
+        # the same English scored against an empty source: how much the output owes to the
+        # Vietnamese at all (a hallucination is nearly as likely without it; Dale et al. 2023)
+        empty = [[folder.tokenizer.eos_token_id]] * len(sources)
         hyps = []
-        for (out_ids, end), logprobs, result, source in zip(best, self.score(sources, [i for i, _ in best]), results, sources):
+        for (out_ids, end), logprobs, unconditional, result, source in zip(best, self.score(sources, targets), self.score(empty, targets), results, sources):
             # scoring always adds the end token; it counts only if the search produced it
             hyps.append(Hypothesis(
                 text=folder.decode(out_ids),
@@ -93,6 +97,7 @@ class CT2Backend:
                 ids=out_ids,
                 alternatives=[folder.decode(ids_of(h)[0]) for h in result.hypotheses[1:]],
                 coverage=attention_coverage(result.attention[0][offset:], len(source)) if result.attention else None,
+                unconditional_logprobs=unconditional if end else unconditional[:-1],
             ))
         return hyps
 

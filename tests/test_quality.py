@@ -1,0 +1,219 @@
+"""The learned quality estimate: each feature measures what it says, the fitted combination
+does what its weights say, the shipped weights point the way the validation data showed, and
+every flag explains itself."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from vi2en import score as scoring
+from vi2en.backends import Hypothesis
+from vi2en.backends.ctranslate2 import attention_coverage
+from vi2en.document import TermHit
+from vi2en.evaluate import pearson
+from vi2en.quality import (
+    DEFAULT_WEIGHTS, ENGLISH_LM, FLAG_SHARE, QUALITY_FOLDER, EnglishLM, QualityError, QualityModel, QualityResources, SourceWords,
+    final_scores, fit_weights, load_rows, with_interactions, words,
+)
+from vi2en.score import ANY_BACKEND, EXPLANATIONS, FEATURES, PENALTIES, SIGNALS, explain, score_segment
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPACT = ROOT / "models" / "compact-vi-en"
+VI = "Chủ tịch UBND tỉnh chủ trì cuộc họp sáng nay."
+EN = "The Chairman of the Provincial People's Committee chaired the meeting this morning."
+
+
+def features_of(vi=VI, en=EN, hypothesis=None, hits=(), resources=None):
+    resources = resources or QualityResources.for_model(COMPACT)
+    evidence = scoring.Evidence(vi, en, hits, hypothesis or Hypothesis(text=en), resources)
+    return {f.key: f.measure(evidence) for f in FEATURES}
+
+
+# ---------------------------------------------------------------- each feature
+
+
+def test_source_novelty_is_the_share_of_words_seen_fewer_than_three_times():
+    known = SourceWords.build(["tỉnh họp", "tỉnh họp", "tỉnh họp nay"])
+    assert known.known == {"tỉnh", "họp"}
+    assert known.novelty("Tỉnh họp nay") == pytest.approx(1 / 3)
+    assert known.novelty("2024 !") is None  # digits are not words
+
+
+def test_english_lm_prefers_english_and_survives_unseen_words(tmp_path):
+    lm = EnglishLM.build(["the committee met today", "the committee met"] * 3 + ["the people met"] * 3)
+    assert lm.fluency("the committee met") > lm.fluency("met committee the")
+    assert math.isfinite(lm.fluency("zzz qqq"))
+    assert lm.fluency("") is None
+    lm.save(tmp_path / "lm.tsv.gz")
+    assert EnglishLM.load(tmp_path / "lm.tsv.gz").fluency("the people met") == lm.fluency("the people met")
+
+
+def test_the_shipped_english_lm_tells_news_english_from_garbled_output():
+    lm = EnglishLM.load(ENGLISH_LM)
+    assert lm.fluency(EN) > lm.fluency("Follow.govn.vn") and lm.fluency(EN) > lm.fluency("of the the province maintains the of")
+
+
+def test_nbest_agreement_is_one_when_the_beam_agrees_and_lower_when_it_does_not():
+    same = features_of(hypothesis=Hypothesis(text=EN, alternatives=[EN, EN]))["nbest_agreement"]
+    differ = features_of(hypothesis=Hypothesis(text=EN, alternatives=["Heavy rain flooded three districts."]))["nbest_agreement"]
+    assert same == pytest.approx(1.0) and differ < 0.3
+    assert features_of()["nbest_agreement"] is None  # no alternatives: not measured
+
+
+def test_attention_coverage_counts_source_tokens_left_unattended():
+    assert attention_coverage([[1.0, 0.0], [1.0, 0.0]], 2) == 0.5  # the second token never attended
+    assert attention_coverage([[0.5, 0.5], [0.5, 0.5]], 2) == 1.0
+    assert attention_coverage([], 2) is None
+    assert features_of(hypothesis=Hypothesis(text=EN, coverage=0.7))["coverage"] == 0.7
+
+
+def test_unsure_tokens_fragmentation_and_source_reliance():
+    hyp = Hypothesis(text=EN, token_logprobs=[-0.1, -0.2, math.log(0.01), -0.1], ids=list(range(24)), unconditional_logprobs=[-2.1, -0.2, -6.0, -0.1])
+    f = features_of(hypothesis=hyp)
+    assert f["unsure_tokens"] == 0.25 and f["mean_logprob"] == pytest.approx(sum(hyp.token_logprobs) / 4)
+    assert f["fragmentation"] == pytest.approx(24 / len(words(EN)))
+    assert f["source_reliance"] == pytest.approx((2.0 + 0.0 + (6.0 + math.log(0.01)) + 0.0) / 4)
+    assert features_of(hypothesis=Hypothesis(text=EN, token_logprobs=[-0.1]))["source_reliance"] is None
+
+
+def test_length_features():
+    short = features_of(en="Chaired.")
+    assert short["word_ratio"] < features_of()["word_ratio"] and short["length_deviation"] > features_of()["length_deviation"]
+    assert features_of(en="")["length_deviation"] is None and features_of(en="")["word_ratio"] is None
+    assert features_of()["source_words"] == pytest.approx(math.log1p(len(words(VI))))
+
+
+# ---------------------------------------------------------------- the combination
+
+MODEL = QualityModel(["a", "b"], [1.0, 0.0], [2.0, 1.0], [6.0, -3.0], 50.0, 30.0, ["x"], "test")
+
+
+def test_prediction_is_the_weighted_sum_of_standardised_features_clipped():
+    assert MODEL.predict({"a": 1.0, "b": 0.0}) == 50.0
+    assert MODEL.predict({"a": 3.0, "b": 0.0}) == 56.0  # one scale up on a: + its weight
+    assert MODEL.predict({"a": 1.0, "b": 1.0}) == 47.0
+    assert MODEL.predict({"a": None, "b": 1.0}) == 47.0  # a missing feature counts as its mean
+    assert MODEL.predict({"a": 1000.0}) == 100.0 and MODEL.predict({"a": -1000.0}) == 0.0
+    assert MODEL.contributions({"a": 3.0, "b": None}) == {"a": 6.0}
+
+
+def test_fit_recovers_a_linear_relation_and_round_trips(tmp_path):
+    rows = [{"a": float(i % 7), "b": float(i % 5)} for i in range(70)]
+    targets = [10 + 3 * r["a"] - 2 * r["b"] for r in rows]
+    model = QualityModel.fit(rows, targets, ["a", "b"], ridge=0.0, name="t", fitted_on=["synthetic"])
+    for row, target in zip(rows, targets):
+        assert model.predict(row) == pytest.approx(target)
+    model.save(tmp_path / "w.json")
+    assert QualityModel.load(tmp_path / "w.json") == model
+
+
+def test_a_broken_weights_file_is_one_line_naming_it(tmp_path):
+    bad = tmp_path / "weights.json"
+    bad.write_text('{"features": ["a"]}')
+    with pytest.raises(QualityError, match="weights.json"):
+        QualityModel.load(bad)
+    bad.write_text(json.dumps({**MODEL.to_dict(), "weights": [1.0]}))
+    with pytest.raises(QualityError, match="differ in length"):
+        QualityModel.load(bad)
+
+
+def test_a_model_uses_its_own_weights_and_any_other_the_default(tmp_path):
+    own = QualityResources.for_model(COMPACT)
+    assert own.model.name == "compact-vi-en" and own.source_words is not None
+    other = QualityResources.for_model(tmp_path)
+    assert other.model == QualityModel.load(DEFAULT_WEIGHTS) and other.source_words is None
+    assert (COMPACT / QUALITY_FOLDER / "weights.json").is_file()
+
+
+def test_the_estimate_and_the_threshold_drive_score_and_flag():
+    resources = QualityResources(MODEL)
+    hyp = Hypothesis(text=EN, token_logprobs=[-0.5])
+    # with only a and b in the model, the other features add nothing
+    assert score_segment(VI, EN, hyp, (), resources)[0] == 50.0
+    low = QualityResources(QualityModel(["mean_logprob"], [0.0], [1.0], [100.0], 50.0, 30.0))
+    score, flags, signals = score_segment(VI, EN, hyp, (), low)
+    assert score == 0.0 and flags == ["low-quality"] and signals["weakest"] == ["the model's confidence"]
+
+
+# ---------------------------------------------------------------- the shipped weights
+
+VALIDATION = COMPACT / QUALITY_FOLDER / "validation.json.gz"
+SHIPPED = {
+    "compact": (COMPACT / QUALITY_FOLDER / "weights.json", [f.key for f in FEATURES]),
+    "default": (DEFAULT_WEIGHTS, ANY_BACKEND),
+}
+
+
+@pytest.fixture(scope="module")
+def validation():
+    return load_rows(VALIDATION)
+
+
+@pytest.mark.parametrize("which", sorted(SHIPPED))
+def test_shipped_weights_are_what_the_validation_rows_fit(which, validation):
+    """Any weight, the threshold or the fitting changed by hand fails here: the shipped files
+    are exactly what scripts/fit_quality.py makes from the validation rows."""
+    path, signals = SHIPPED[which]
+    shipped = QualityModel.load(path)
+    refit = fit_weights(validation, with_interactions(signals), PENALTIES, name=shipped.name)
+    assert shipped.features == refit.features and shipped.fitted_on == refit.fitted_on == ["flores-dev", "corpus-dev"]
+    assert shipped.weights == pytest.approx(refit.weights, rel=1e-6, abs=1e-9)
+    assert shipped.threshold == pytest.approx(refit.threshold, abs=0.051)
+
+
+def pearson_of(model, rows):
+    return pearson(final_scores(model, rows, PENALTIES), [r.chrf for r in rows])
+
+
+@pytest.mark.parametrize("signal", [f.key for f in FEATURES])
+def test_each_signal_earns_its_weight_on_validation(signal, validation):
+    """Fitted without it, the estimate follows chrF++ worse on at least one validation set."""
+    features = with_interactions([f.key for f in FEATURES])
+    full = fit_weights(validation, features, PENALTIES, name="full")
+    without = fit_weights(validation, [k for k in features if signal not in k.split("*")], PENALTIES, name="without")
+    assert any(pearson_of(without, rows) < pearson_of(full, rows) - 0.001 for rows in validation.values())
+
+
+def test_the_fit_never_saw_a_test_set(validation):
+    assert sorted(validation) == ["corpus-dev", "flores-dev"]
+
+
+def test_validation_shares_flagged_stay_under_the_bound(validation):
+    model = QualityModel.load(SHIPPED["compact"][0])
+    for rows in validation.values():
+        scores = final_scores(model, rows, PENALTIES)
+        flagged = sum(1 for s, r in zip(scores, rows) if r.rule_flags or s < model.threshold)
+        assert flagged <= FLAG_SHARE * len(rows)
+
+
+# ---------------------------------------------------------------- explanations
+
+
+def test_every_flag_explains_itself_in_one_line():
+    assert set(EXPLANATIONS) == {s.flag for s in SIGNALS} | {"low-quality"}
+    hit = TermHit("Thường trực Ban Bí thư", "Permanent Member of the Secretariat", "title", "central-party.tsv:40", 0, 21)
+    for flag in EXPLANATIONS:
+        en = {"empty": "", "length-ratio": "Meeting.", "number-missing": "On the morning, a conference.", "untranslated": "Chủ tịch chaired.",
+              "repetition": "the Party the Party the Party the Party met"}.get(flag, EN)
+        _, flags, signals = score_segment("Sáng 17/1, Thường trực Ban Bí thư họp với 63 tỉnh.", en, Hypothesis(text=en, token_logprobs=[-3.0]), [hit])
+        for raised in flags:
+            line = explain(raised, signals)
+            assert "\n" not in line and "{" not in line and len(line) < 200
+    assert explain("number-missing", {"numbers_missing": ["17", "63"]}) == "Numbers in the Vietnamese are missing from the English: 17, 63."
+    assert explain("no-such-flag", {}) == "no-such-flag"
+
+
+def test_the_shipped_model_gives_every_signal_its_evidence():
+    """Through the real pipeline on the compact model: n-best, attention, the empty-source score
+    and the model's vocabulary all reach the score (values not compared: they are floats)."""
+    from vi2en import pipeline
+    from vi2en.backends import open_translator
+    from vi2en.glossary import Glossary
+
+    doc = pipeline.document_from_lines([VI], "one.vi")
+    pipeline.translate_document(doc, open_translator(COMPACT), Glossary.load())
+    signals = doc.segments[0].signals
+    assert all(signals[f.key] is not None for f in FEATURES), signals
+    assert doc.scorer.startswith("ridge:compact-vi-en|") and "fit:flores-dev+corpus-dev" in doc.scorer
