@@ -203,7 +203,8 @@ def test_causal_lm_backend_on_the_tiny_model(tiny_lm):
 
 def test_translate_with_the_causal_lm_backend(tiny_lm, tmp_path, test_glossary, capsys):
     out = tmp_path / "out"
-    code = main(["translate", str(article(tmp_path)), "--out", str(out), "--backend", "causal-lm", "--model", str(tiny_lm),
+    # no --backend: a folder whose config names a causal LM is run as one
+    code = main(["translate", str(article(tmp_path)), "--out", str(out), "--model", str(tiny_lm),
                  "--glossary", str(test_glossary), "--max-length", "6", "--quiet"])
     assert code == 0, capsys.readouterr().err
     doc = json.loads((out / "hop-bao.json").read_text(encoding="utf-8"))

@@ -23,6 +23,7 @@ from typing import Callable
 
 from vi2en.adapt import NEWS_DEV, NEWS_TRAIN
 from vi2en.backends import ModelError
+from vi2en.backends.chat import ChatTranslator
 from vi2en.corpus import DataError, check_allowed, read_corpus
 from vi2en.document import write_atomic
 from vi2en.text import match_key
@@ -141,6 +142,8 @@ def distil(open_teacher: Callable[[], object], teacher_name: str, *, out: Path, 
     work.mkdir(parents=True, exist_ok=True)
     log(f"teacher {teacher_name}: translating {len(sources)} Vietnamese sentences")
     teacher = open_teacher()
+    if isinstance(teacher, ChatTranslator):
+        teacher.context = 0  # the sources are a deduplicated mix: the line before is no context
     english = translate_all(teacher, sources, progress)
     pairs = [(vi, en) for vi, en in zip(sources, english) if en.strip()]
     distilled = work / "distilled.tsv"

@@ -80,10 +80,13 @@ def backend_names() -> list[str]:
 
 
 def open_backend(model_dir: Path, *, backend: str = "auto", **options) -> Backend:
-    """CTranslate2 when the model has a converted copy (or when asked), else transformers."""
+    """CTranslate2 when the model has a converted copy (or when asked), causal-lm for an LLM
+    folder, else transformers."""
+    from vi2en.backends.causal_lm import is_causal_lm
+
     registry = _registry()
     if backend == "auto":
-        backend = "ctranslate2" if has_ct2_copy(model_dir) else "transformers"
+        backend = "ctranslate2" if has_ct2_copy(model_dir) else "causal-lm" if is_causal_lm(Path(model_dir)) else "transformers"
     if backend not in registry:
         raise ModelError(f"unknown backend {backend!r}; choose auto, {', '.join(registry)}")
     return registry[backend](Path(model_dir), **options)

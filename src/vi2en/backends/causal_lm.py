@@ -16,6 +16,14 @@ from vi2en.backends.chat import TextModel
 from vi2en.backends.families import ModelError, _first_line, read_config
 
 
+def is_causal_lm(path: Path) -> bool:
+    """A folder whose config names a decoder-only language model (Qwen3ForCausalLM, …)."""
+    try:
+        return any(a.endswith("ForCausalLM") for a in read_config(path).get("architectures") or [])
+    except ModelError:
+        return False
+
+
 class CausalLMBackend:
     name = "causal-lm"
     capabilities = frozenset({"text", "logprobs"})
