@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import os
 import sys
@@ -163,6 +162,12 @@ class TranslateRun:
 
         return pipeline.translate_article(path, out_dir, self.translator, self.glossary, limits=self.limits, memory=self.memory, entities=self.entities, **options)
 
+    def translate_all(self, paths: list[str], out_dir: Path, **options):
+        """pipeline.translate_articles (a folder's segments batched across articles) with this run's model, glossary, memory and limits."""
+        from vi2en import pipeline
+
+        return pipeline.translate_articles(paths, out_dir, self.translator, self.glossary, limits=self.limits, memory=self.memory, entities=self.entities, **options)
+
 
 def open_translate_run(args: argparse.Namespace) -> TranslateRun:
     """The model, glossary, entity rules and memory `translate` uses; ModelError, GlossaryError
@@ -213,31 +218,24 @@ def cmd_translate(args: argparse.Namespace) -> int:
     if info.get("notice") and not args.quiet:
         print(info["notice"], file=sys.stderr)
 
-    @contextlib.contextmanager
-    def segments_bar(doc):
-        total, name = len(doc.segments), Path(doc.source_path).name
-        with tqdm(total=total, unit="sent", desc=name, disable=args.quiet or total <= 5, file=sys.stderr, leave=False) as bar:
-
-            def update(n: int) -> None:
-                bar.update(n)
-                if bar.n >= total:  # what remains is putting back terms the model left out
-                    bar.set_description_str(f"{name}: checking terms")
-
-            yield update
-
     failures = 0
-    for path in inputs:
+    with tqdm(total=0, unit="sent", desc="translating", disable=args.quiet, file=sys.stderr, leave=False) as bar:
+
+        def read(doc) -> None:  # the total grows as articles are read, while the model works
+            bar.total += len(doc.segments)
+            bar.refresh()
+
         try:
-            outcome = run.translate(path, Path(args.out), progress=segments_bar)
+            for path, outcome in zip(inputs, run.translate_all(inputs, Path(args.out), progress=bar.update, read=read)):
+                if outcome.error:
+                    failures += 1
+                    bar.clear()
+                    _fail(outcome.error)
+                elif not args.quiet:
+                    tqdm.write(article_line(path, outcome), file=sys.stdout)
         except ModelError as e:  # the model itself is broken: every article would fail the same way
             _fail(str(e))
             return 2
-        if outcome.error:
-            failures += 1
-            _fail(outcome.error)
-            continue
-        if not args.quiet:
-            print(article_line(path, outcome))
     if not args.quiet:
         print(f"{len(inputs) - failures} of {len(inputs)} articles translated with {info['name']} in {time.perf_counter() - started:.1f} s")
     return 1 if failures else 0

@@ -6,7 +6,7 @@ import datetime as dt
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from vi2en import document, terms
 from vi2en.backends.families import ModelError
@@ -44,42 +44,66 @@ def translate_document(doc: Document, translator, glossary: Glossary, progress: 
     With `entities` (vi2en.entities.Entities), names, places, numbers, dates and bodies found by
     rule go through the same enforcement as the glossary's terms.
     """
-    segments = doc.segments
-    approved = memory.exact([s.vi for s in segments]) if memory else {}
-    for_model = [s for s in segments if s.vi not in approved]
-    year = int(doc.date[:4]) if doc.date else None
-    # source lines and bylines are rendered whole by rule ("Theo TTXVN" → "Source: VNA"), not by the model
-    credits = {s.vi: entities.credit_line(s.vi) for b in doc.blocks if b.kind in ("source", "byline") for s in b.segments} if entities else {}
+    return translate_documents([doc], translator, glossary, progress, memory=memory, entities=entities)[0]
 
-    def find(vi: str):
-        hits = glossary.find(vi, doc.date)
-        if entities is None:
-            return hits
-        found = [TermHit(e.vi, e.en, e.kind, "entities", e.start, e.end, rule=e.rule) for e in entities.find(vi, year=year)]
-        if credits.get(vi):
-            found.append(TermHit(vi, credits[vi], "line", "entities", 0, len(vi), rule="line:credit"))
-        return terms.merge(hits, found)
 
-    if progress and len(for_model) < len(segments):
-        progress(len(segments) - len(for_model))
-    enforced = terms.enforce([s.vi for s in for_model], find, translator, progress)
-    for segment, result in zip(for_model, enforced):
+def translate_documents(docs: list[Document], translator, glossary: Glossary, progress: Callable[[int], None] | None = None, memory: Memory | None = None, entities=None) -> list[Document]:
+    """`translate_document` for several documents at once: their segments go through the model
+    and every round of term enforcement together, in full batches, each with its own date's terms."""
+    plans = [_Plan.of(doc, glossary, memory, entities) for doc in docs]
+    for_model = [(plan, s) for plan in plans for s in plan.for_model]
+    reused = sum(len(plan.doc.segments) for plan in plans) - len(for_model)
+    if progress and reused:
+        progress(reused)
+    enforced = terms.enforce_hits([s.vi for _, s in for_model], [plan.find(s.vi) for plan, s in for_model], translator, progress)
+    for (plan, segment), result in zip(for_model, enforced):
         segment.en, segment.terms, segment.pieces = result.en, result.hits, result.hypothesis.pieces
         if result.rule:  # the house style itself wrote it: nothing for an estimate to doubt
             segment.origin, segment.score, segment.flags, segment.signals = "rule", 100.0, [], {"rule": result.rule}
             continue
         segment.score, segment.flags, segment.signals = score_segment(segment.vi, segment.en, result.hypothesis.mean_logprob, result.hits)
-    for segment in segments:
-        if segment.vi in approved:  # a person approved this English: no model ran, nothing to estimate
-            segment.en, segment.terms, segment.origin = approved[segment.vi], find(segment.vi), "tm"
-            terms.check(segment.en, segment.terms)
-            segment.score, segment.flags, segment.signals = 100.0, [], {}
-    doc.model = translator.describe()
-    doc.glossary = {"version": glossary.version, "entries": len(glossary.entries)}
-    doc.created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-    doc.summary = summarize([(s.score, s.flags) for s in segments])
-    doc.scorer = signature()
-    return doc
+    for plan in plans:
+        doc = plan.doc
+        for segment in doc.segments:
+            if segment.vi in plan.approved:  # a person approved this English: no model ran, nothing to estimate
+                segment.en, segment.terms, segment.origin = plan.approved[segment.vi], plan.find(segment.vi), "tm"
+                terms.check(segment.en, segment.terms)
+                segment.score, segment.flags, segment.signals = 100.0, [], {}
+        doc.model = translator.describe()
+        doc.glossary = {"version": glossary.version, "entries": len(glossary.entries)}
+        doc.created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        doc.summary = summarize([(s.score, s.flags) for s in doc.segments])
+        doc.scorer = signature()
+    return docs
+
+
+@dataclass
+class _Plan:
+    """One document's part of `translate_documents`: sentences approved in the memory, the
+    segments for the model, and how its terms are found (glossary on its date, entities)."""
+
+    doc: Document
+    approved: dict[str, str]
+    for_model: list[Segment]
+    find: Callable[[str], list[TermHit]]
+
+    @classmethod
+    def of(cls, doc: Document, glossary: Glossary, memory: Memory | None, entities) -> _Plan:
+        approved = memory.exact([s.vi for s in doc.segments]) if memory else {}
+        year = int(doc.date[:4]) if doc.date else None
+        # source lines and bylines are rendered whole by rule ("Theo TTXVN" → "Source: VNA"), not by the model
+        credits = {s.vi: entities.credit_line(s.vi) for b in doc.blocks if b.kind in ("source", "byline") for s in b.segments} if entities else {}
+
+        def find(vi: str) -> list[TermHit]:
+            hits = glossary.find(vi, doc.date)
+            if entities is None:
+                return hits
+            found = [TermHit(e.vi, e.en, e.kind, "entities", e.start, e.end, rule=e.rule) for e in entities.find(vi, year=year)]
+            if credits.get(vi):
+                found.append(TermHit(vi, credits[vi], "line", "entities", 0, len(vi), rule="line:credit"))
+            return terms.merge(hits, found)
+
+        return cls(doc, approved, [s for s in doc.segments if s.vi not in approved], find)
 
 
 @dataclass
@@ -116,10 +140,97 @@ def translate_article(path: str, out_dir: Path, translator, glossary: Glossary, 
         return Outcome(path, doc, write_outputs(doc, Path(out_dir)))
     except ModelError:
         raise
-    except (ReadError, DocumentError, TMError, OSError) as e:
-        return Outcome(path, error=str(e))
-    except Exception as e:  # one bad article never stops the batch
-        return Outcome(path, error=f"{path}: could not be translated ({type(e).__name__}: {e}); the other articles go on")
+    except Exception as e:
+        return _failed(path, e)
+
+
+def _failed(path: str, error: Exception) -> Outcome:
+    """One article's problem as its outcome: one line naming the file; one bad article never stops the batch."""
+    if isinstance(error, (ReadError, DocumentError, TMError, OSError)):
+        return Outcome(path, error=str(error))
+    return Outcome(path, error=f"{path}: could not be translated ({type(error).__name__}: {error}); the other articles go on")
+
+
+BATCH_SEGMENTS = 512  # segments of consecutive articles translated together: full batches, bounded memory
+
+
+def translate_articles(paths: list[str], out_dir: Path, translator, glossary: Glossary, *, limits: Limits = DEFAULT_LIMITS, memory: Memory | None = None, entities=None,
+                       progress: Callable[[int], None] | None = None, read: Callable[[Document], None] | None = None,
+                       skip_current: bool = False, batch_segments: int = BATCH_SEGMENTS) -> Iterator[Outcome]:
+    """`translate_article` for a folder, with the model loaded once: the segments of consecutive
+    articles, about `batch_segments` at a time, go through the model and every round of term
+    enforcement together, so the model works on full batches. The next group is read, and the
+    last one written, while the model works (CTranslate2 leaves Python's lock while it runs);
+    at most three groups are held, whatever the folder's size. Outcomes come in input order.
+
+    `read(doc)` is told of each article once it is segmented, `progress(n)` of segments done.
+    A text model reads each article's sentences as each other's context, so it gets one
+    article at a time.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vi2en.writers import write_outputs
+
+    if "text" in translator.backend.capabilities:
+        batch_segments = 0
+    remaining = iter(paths)
+
+    def next_group() -> list[Outcome]:
+        group, size = [], 0
+        for path in remaining:
+            try:
+                doc = build_document(path, limits)
+                saved = current_output(doc, Path(out_dir), translator, glossary) if skip_current else None
+                group.append(Outcome(path, saved, skipped=True) if saved else Outcome(path, doc))
+                size += 0 if saved else len(doc.segments)
+                if read and not saved:
+                    read(doc)
+            except Exception as e:
+                group.append(_failed(path, e))
+            if size >= batch_segments:
+                break
+        return group
+
+    def write(outcome: Outcome) -> Outcome:
+        if outcome.doc is None or outcome.skipped or outcome.error:
+            return outcome
+        try:
+            outcome.outputs = write_outputs(outcome.doc, Path(out_dir))
+            return outcome
+        except Exception as e:
+            return _failed(outcome.path, e)
+
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
+        reading, writing = reader.submit(next_group), []
+        while group := reading.result():
+            reading = reader.submit(next_group)
+            _translate_group([o for o in group if o.doc is not None and not o.skipped], translator, glossary, progress, memory, entities)
+            for done in writing:  # the group before, written while this one was translated
+                yield done.result()
+            writing = [writer.submit(write, o) for o in group]
+        for done in writing:
+            yield done.result()
+
+
+def _translate_group(outcomes: list[Outcome], translator, glossary: Glossary, progress, memory, entities) -> None:
+    """Translate the group's documents together; when that fails, each alone, so that only the
+    article at fault gets the error. A broken model (ModelError) is raised."""
+    if not outcomes:
+        return
+    try:
+        translate_documents([o.doc for o in outcomes], translator, glossary, progress, memory=memory, entities=entities)
+        return
+    except ModelError:
+        raise
+    except Exception:
+        pass
+    for outcome in outcomes:
+        try:
+            translate_document(outcome.doc, translator, glossary, memory=memory, entities=entities)
+        except ModelError:
+            raise
+        except Exception as e:
+            outcome.doc, outcome.error = None, _failed(outcome.path, e).error
 
 
 def current_output(doc: Document, out_dir: Path, translator, glossary: Glossary) -> Document | None:

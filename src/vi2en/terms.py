@@ -214,8 +214,13 @@ class Enforced:
 
 def enforce(texts: list[str], find: Callable[[str], list[TermHit]], translator, progress: Callable[[int], None] | None = None) -> list[Enforced]:
     """Translate `texts` with every term `find` gives rendered, or flagged where that failed."""
+    return enforce_hits(texts, [find(vi) for vi in texts], translator, progress)
+
+
+def enforce_hits(texts: list[str], hits: list[list[TermHit]], translator, progress: Callable[[int], None] | None = None) -> list[Enforced]:
+    """`enforce` with each text's hits found already: the texts may come from several articles
+    (each with its own date), so that every round (translate, retry, force) is one batch for all."""
     placeholders = keeps_placeholders(translator.tokenizer)
-    hits = [find(vi) for vi in texts]
     # a sentence one rule renders whole (a source line, a byline) needs no model, which could
     # only add words around it
     whole = {i for i, (vi, h) in enumerate(zip(texts, hits)) if len(h) == 1 and (h[0].start, h[0].end) == (0, len(vi))}

@@ -1,6 +1,6 @@
 """`Translator`: what every backend needs around its model, written once.
 
-- a cache: an input seen before in the run (same text up to Unicode form and spacing) is not
+- a cache: an input seen recently in the run (same text up to Unicode form and spacing) is not
   translated again, so a folder of articles pays once for a repeated line;
 - one splitter: a source longer than the model takes is cut at clause boundaries, then between
   words (`segment.clause_pieces`), then, for a single "word" longer than the model's input,
@@ -11,12 +11,15 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Callable
 
 from vi2en.backends import Backend, Hypothesis
 from vi2en.backends.families import ModelError
 from vi2en.segment import clause_pieces
 from vi2en.text import match_key
+
+CACHE_SIZE = 10_000  # sentences remembered: a desk's day of articles, while memory stays flat over an archive
 
 
 class Translator:
@@ -25,7 +28,7 @@ class Translator:
         self.folder = backend.folder
         self.batch_tokens, self.batch_size = batch_tokens, batch_size
         self.selected_by = ""  # how vi2en.models.choose_model chose the model, recorded in describe()
-        self._cache: dict[str, Hypothesis] = {}
+        self._cache: OrderedDict[str, Hypothesis] = OrderedDict()
 
     # what callers read of the model
     @property
@@ -60,10 +63,13 @@ class Translator:
 
     def translate(self, sentences: list[str], progress: Callable[[int], None] | None = None) -> list[Hypothesis]:
         keys = [match_key(s, fold_case=False) for s in sentences]
+        found = {key: self._cache[key] for key in keys if key in self._cache}
+        for key in found:
+            self._cache.move_to_end(key)
         todo: dict[str, list[list[int]]] = {}
         texts: dict[str, list[str]] = {}
         for key, sentence in zip(keys, sentences):
-            if key not in self._cache and key not in todo:
+            if key not in found and key not in todo:
                 texts[key], todo[key] = self.split(sentence)
         if progress and len(sentences) > len(todo):
             progress(len(sentences) - len(todo))  # repeats and sentences translated earlier in the run
@@ -73,8 +79,10 @@ class Translator:
         for key, parts in todo.items():
             done = results[position : position + len(parts)]
             position += len(parts)
-            self._cache[key] = join(done, texts[key])
-        return [self._cache[key] for key in keys]
+            found[key] = self._cache[key] = join(done, texts[key])
+        while len(self._cache) > CACHE_SIZE:  # the least recently asked for go first
+            self._cache.popitem(last=False)
+        return [found[key] for key in keys]
 
     def force(self, sentences: list[str], required: list[list[str]]) -> list[Hypothesis]:
         """Translations holding every string of `required` for each sentence (forcing.py)."""

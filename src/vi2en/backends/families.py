@@ -89,6 +89,15 @@ def load_tokenizer(path: Path, family: Family):
     return (tokenizer_class or transformers.AutoTokenizer).from_pretrained(path, **options)
 
 
+def quiet_transformers() -> None:
+    """No progress bars or length warnings from transformers: the splitter cuts long sources, and
+    stderr is for one line per problem."""
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+    logging.set_verbosity_error()
+
+
 @dataclass
 class Encoding:
     input_ids: list[int]
@@ -195,10 +204,7 @@ class ModelFolder:
         if MarianPieces.fits(self.path, self.family):
             config = self.path / "tokenizer_config.json"
             return MarianPieces(self.path, json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {})
-        from transformers.utils import logging
-
-        logging.disable_progress_bar()
-        logging.set_verbosity_error()  # length warnings are handled by the splitter: long sources are cut
+        quiet_transformers()
         return load_tokenizer(self.path, self.family)
 
     def _source_limit(self) -> int:

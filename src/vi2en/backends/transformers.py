@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vi2en.backends import Hypothesis
-from vi2en.backends.families import ModelError, ModelFolder, _first_line
+from vi2en.backends.families import ModelError, ModelFolder, _first_line, quiet_transformers
 
 SCORE_BATCH_TOKENS = 512  # × a 54k vocabulary × 4 bytes ≈ 110 MB of logits at a time
 
@@ -23,6 +23,7 @@ class TransformersBackend:
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         if threads:
             torch.set_num_threads(threads)
+        quiet_transformers()
         try:
             self.model = AutoModelForSeq2SeqLM.from_pretrained(self.folder.path).to(self.device).eval()
         except (OSError, ValueError, KeyError, RuntimeError) as e:
