@@ -229,3 +229,16 @@ def test_tbx_import_errors_name_the_file_and_the_line(tmp_path, capsys, notes, d
     code, err = run(capsys, "glossary", "import", str(tbx), "--glossary", str(tmp_path / "g"))
     assert code == 1 and err.count("\n") == 1 and re.search(re.escape(str(tbx)) + message, err), err
     assert not (tmp_path / "g").exists()
+
+
+def test_a_244_character_input_name_is_named_in_the_message_never_a_temporary_file(tiny_model, tmp_path, capsys):
+    out = tmp_path / "out"
+    fits = tmp_path / ("b" * 240 + ".txt")  # its outputs fit, and now their temporary files too
+    too_long = tmp_path / ("c" * 251 + ".txt")  # c….json fits, c….html does not
+    good = tmp_path / "good.txt"
+    for path in (fits, too_long, good):
+        path.write_text(ARTICLE, encoding="utf-8")
+    code, err = run(capsys, "translate", str(fits), str(too_long), str(good), "--out", str(out), "--model", str(tiny_model), "--max-length", "4", "--quiet")
+    lines = [line for line in err.splitlines() if line.startswith("vi2en: ")]
+    assert code == 1 and lines == [f"vi2en: {too_long}: its output {'c' * 30}… would be over the 255 bytes a file name may have; shorten the article's name"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([f"{'b' * 240}.{s}" for s in ("html", "json", "tmx")] + ["good.html", "good.json", "good.tmx"])

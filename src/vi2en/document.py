@@ -136,11 +136,22 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
+NAME_MAX = 255  # bytes in one file name, on every file system an output folder sits on
+_TEMP_NAME_BYTES = 200  # mkstemp adds 8 characters, and .tmp
+
+
+def temp_prefix(path: Path) -> str:
+    """`.NAME.` for the temporary files of `path`, cut short so that where NAME fits (a
+    244-character article name) its temporary file fits too."""
+    name = path.name.encode("utf-8", "surrogateescape")[:_TEMP_NAME_BYTES].decode("utf-8", "surrogateescape")
+    return f".{name}."
+
+
 def stage(path: Path, data: str | bytes) -> Path:
     """The data, on disk beside `path` in a temporary file (`.NAME.*.tmp`), for a rename into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)

@@ -37,8 +37,11 @@ def write_outputs(doc: Document, out_dir: Path) -> list[Path]:
     renamed into place with the JSON last, so an article whose JSON is there has all its
     outputs, from this run or the one before (a crash never leaves a JSON without its HTML)."""
     paths = [Path(out_dir) / f"{doc.stem}{writer.suffix}" for writer in WRITERS]
-    for stale in Path(out_dir).glob(f".{glob.escape(doc.stem)}.*.tmp"):  # what a killed run left
-        stale.unlink(missing_ok=True)
+    for path in paths:
+        if len(os.fsencode(path.name)) > document.NAME_MAX:  # refused by name, before anything is written
+            raise document.DocumentError(f"{doc.source_path}: its output {path.name[:30]}… would be over the {document.NAME_MAX} bytes a file name may have; shorten the article's name")
+        for stale in Path(out_dir).glob(f"{glob.escape(document.temp_prefix(path))}*.tmp"):  # what a killed run left
+            stale.unlink(missing_ok=True)
     rendered = [writer.render(doc) for writer in WRITERS]  # a renderer that fails writes nothing
     staged: list[Path] = []
     try:
