@@ -225,12 +225,14 @@ def test_terms_forced_into_the_output_are_pointed_out(client, translated_seed):
     assert page.count('</mark><span class="term-note"> (missing)') == missing
 
 
-def test_crafted_signals_stay_inside_the_flag_tooltip(client, out):
+def test_crafted_signals_stay_text_in_the_flag_explanation(client, out):
     """Regression: `signals | tojson` in a title attribute let a quote end the attribute and add a handler."""
     evil = '" onmouseover="alert(1)" x="'
     segment = Segment("p1.s1", "Câu.", "Sentence.", score=10.0, flags=["repetition"], signals={"repeated": [evil]})
     document.save(Document("evil.txt", "e" * 64, [Block("p1", "paragraph", "Câu.", [segment])]), out / "evil.json")
     page = html5lib.parse(client.get("/a/evil").get_data(as_text=True), namespaceHTMLElements=False)
     flag = page.find(".//span[@class='flag']")
-    assert set(flag.attrib) == {"class", "title"} and json.loads(flag.attrib["title"]) == {"repeated": [evil]}
+    why = page.find(".//span[@class='why']")
+    assert set(flag.attrib) == {"class"} and flag.text == "repetition"
+    assert why.text == f"The English repeats itself: {evil}."  # the flag's explanation, as text
     assert not [e for e in page.iter() if any(a.startswith("on") for a in e.attrib)]

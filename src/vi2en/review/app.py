@@ -22,6 +22,7 @@ from vi2en.html import highlight
 from vi2en.memory import ArticleState, Change, Memory, TMError
 from vi2en.review import accounts
 from vi2en.review.tools import Progress, concordance, source_diff
+from vi2en.score import explain
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -45,20 +46,22 @@ def shown(segment: Segment, status: str, flag: str, state_status: str) -> bool:
     return not status or status == state_status
 
 
-def scan(out_dir: Path) -> list[tuple[Path, Document | None, str | None]]:
-    """Every aligned JSON in the folder, loaded, or with the error that keeps it out of review.
+def read_document(path: Path) -> tuple[Document | None, str | None]:
+    """One aligned JSON, or the error that keeps it out of review.
 
-    Whatever is in one file (not JSON, JSON nested thousands deep, the wrong shapes), it is
-    listed as unreadable and never stops the others."""
-    found = []
-    for path in sorted(Path(out_dir).glob("*.json")):
-        try:
-            found.append((path, document.load(path), None))
-        except DocumentError as e:
-            found.append((path, None, str(e)))
-        except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as e:
-            found.append((path, None, f"{path}: malformed document ({type(e).__name__}: {e})"[:500]))
-    return found
+    Whatever is in the file (not JSON, JSON nested thousands deep, the wrong shapes), it is
+    an error naming the file, never an exception that would stop the other articles."""
+    try:
+        return document.load(path), None
+    except DocumentError as e:
+        return None, str(e)
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as e:
+        return None, f"{path}: malformed document ({type(e).__name__}: {e})"[:500]
+
+
+def scan(out_dir: Path) -> list[tuple[Path, Document | None, str | None]]:
+    """Every aligned JSON in the folder, loaded, or with the error that keeps it out of review."""
+    return [(path, *read_document(path)) for path in sorted(Path(out_dir).glob("*.json"))]
 
 
 def readable(out_dir: Path) -> list[tuple[Path, Document]]:
@@ -70,8 +73,7 @@ def load_article(out_dir: Path, name: str) -> Document:
     candidates = {p.stem: p for p in Path(out_dir).glob("*.json")}
     if name not in candidates:
         abort(404, f"no article {name!r} in {out_dir}")
-    found = scan(out_dir)
-    doc, error = next((d, e) for p, d, e in found if p == candidates[name])
+    doc, error = read_document(candidates[name])
     if doc is None:
         abort(422, error)
     return doc
@@ -102,6 +104,7 @@ def entry_json(state: ArticleState, segment: Segment) -> dict:
         "approved": state.is_approved(segment.id, segment.vi), "status": state.status(segment.id, segment.vi),
         "editor": entry.editor if entry else "", "updated": entry.updated if entry else "",
         "flags": segment.flags, "flagged": is_flagged(segment), "score": segment.score,
+        "explanations": [explain(f, segment.signals) for f in segment.flags],
         "terms": [{"en": t.en, "found": t.found} for t in segment.terms],
     }
 
@@ -113,6 +116,7 @@ def create_app(out_dir: Path, memory: Memory, editor: str = "", *, hosts: list[s
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.filters["source_diff"] = source_diff
+    app.jinja_env.filters["explain"] = explain
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     out_dir = Path(out_dir)
     accounts.setup(app, memory, editor or "editor", list(hosts or accounts.LOOPBACK_NAMES))
@@ -205,7 +209,7 @@ def create_app(out_dir: Path, memory: Memory, editor: str = "", *, hosts: list[s
                 {"id": c.yours.segment_id, "yours": {"en": c.yours.en, "approved": c.yours.approved},
                  "theirs": vars(c.theirs) if c.theirs else None} for c in conflicts
             ]), 409
-        merged, state = memory.merged(doc)
+        merged, state = memory.merged(doc, only={c.segment_id for c in changes})
         segments = {s.id: s for s in merged.segments}
         return jsonify(entries={c.segment_id: entry_json(state, segments[c.segment_id]) for c in changes},
                        approved=state.approved_count(doc), progress=vars(Progress.of(doc, state)))

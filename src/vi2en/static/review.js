@@ -40,7 +40,11 @@ function showEntry(entry) {
   setState(row, entry.status === "new" ? "machine draft" : `${entry.approved ? "approved" : "edited"} by ${entry.editor} · ${entry.updated}`);
   row.querySelector(".score-value").textContent = entry.score === null ? "–" : entry.score;
   const flags = row.querySelector(".flags");
-  flags.replaceChildren(...entry.flags.map(f => { const s = document.createElement("span"); s.className = "flag"; s.textContent = f; return s; }));
+  flags.replaceChildren(...entry.flags.flatMap((f, i) => {
+    const flag = document.createElement("span"); flag.className = "flag"; flag.textContent = f;
+    const why = document.createElement("span"); why.className = "why"; why.textContent = entry.explanations[i];
+    return [flag, why];
+  }));
   row.querySelectorAll(".term-hit").forEach((hit, i) => {
     const t = entry.terms[i]; if (!t) return;
     hit.dataset.found = t.found ? "yes" : "no";
