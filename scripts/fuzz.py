@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -101,6 +102,10 @@ def run_kind(kind: str, cases: int, watched: Watched, counts: dict[str, Counter]
     case()
 
 
+def _row(kind: str, c: Counter) -> None:
+    print(f"{kind:16} {c['cases']:6d} " + " ".join(f"{c[o]:9d}" for o in OUTCOMES), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     import test_fuzz
 
@@ -122,18 +127,22 @@ def main(argv: list[str] | None = None) -> int:
         watched = Watched(model, args.timeout)
         counts = {k: Counter() for k in args.kinds}
         examples: dict[str, list[str]] = {}
+        kind = args.kinds[0]
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # a stopped run still prints its counts
+        print(f"{'kind':16} {'cases':>6} " + " ".join(f"{o:>9}" for o in OUTCOMES), flush=True)
         try:
             # shared out as the test suite weighs the kinds: a translate case costs a hundred reads
             weights = {k: test_fuzz.KINDS[k].examples for k in args.kinds}
             for kind in args.kinds:
                 run_kind(kind, max(1, round(args.cases * weights[kind] / sum(weights.values()))), watched, counts, examples)
+                _row(kind, counts[kind])
+        except KeyboardInterrupt:
+            print(f"stopped during {kind}: its {counts[kind]['cases']} cases so far are counted", flush=True)
+            _row(kind, counts[kind])
         finally:
             watched.close()
-    print(f"{'kind':16} {'cases':>6} " + " ".join(f"{o:>9}" for o in OUTCOMES))
-    for kind, c in counts.items():
-        print(f"{kind:16} {c['cases']:6d} " + " ".join(f"{c[o]:9d}" for o in OUTCOMES))
+    _row("all", sum(counts.values(), Counter()))
     total = sum(counts.values(), Counter())
-    print(f"{'all':16} {total['cases']:6d} " + " ".join(f"{total[o]:9d}" for o in OUTCOMES))
     print(f"in {time.monotonic() - started:.0f} s, {args.timeout:.0f} s a case at most")
     for outcome, found in examples.items():
         print(f"\n{outcome} ({len(found)}):")

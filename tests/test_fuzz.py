@@ -271,17 +271,24 @@ def check_glossary_import(case: tuple[str, list[dict[str, str]], str, int], ctx:
         raise Finding("traceback", f"the glossary is broken after an import that was accepted or refused: {err[-300:]!r}")
 
 
-def _seed_document(folder: Path) -> Path:
-    """An aligned JSON document of a two-sentence article (English left empty: no model needed)."""
+@functools.lru_cache(maxsize=1)
+def _seed_json() -> str:
+    """An aligned JSON document of a two-sentence article (no model needed: the English is made up)."""
     from vi2en import document, pipeline
 
-    article = folder / "bai.txt"
-    article.write_text("Tiêu đề bài viết\n\nTỉnh ủy Nghệ An họp phiên thường kỳ. Hội nghị kết thúc.\n", encoding="utf-8")
-    doc = pipeline.build_document(article)
+    with tempfile.TemporaryDirectory() as folder:
+        article = Path(folder) / "bai.txt"
+        article.write_text("Tiêu đề bài viết\n\nTỉnh ủy Nghệ An họp phiên thường kỳ. Hội nghị kết thúc.\n", encoding="utf-8")
+        doc = pipeline.build_document(article)
     for s in doc.segments:
         s.en = f"English {s.id}."
-    path = folder / "out" / f"{doc.stem}.json"
-    document.save(doc, path)
+    return document.dumps(doc)
+
+
+def _seed_document(folder: Path) -> Path:
+    path = folder / "out" / "bai.json"
+    path.parent.mkdir()
+    path.write_text(_seed_json(), encoding="utf-8")
     return path
 
 

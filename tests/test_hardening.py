@@ -242,3 +242,39 @@ def test_a_244_character_input_name_is_named_in_the_message_never_a_temporary_fi
     lines = [line for line in err.splitlines() if line.startswith("vi2en: ")]
     assert code == 1 and lines == [f"vi2en: {too_long}: its output {'c' * 30}… would be over the 255 bytes a file name may have; shorten the article's name"]
     assert sorted(p.name for p in out.iterdir()) == sorted([f"{'b' * 240}.{s}" for s in ("html", "json", "tmx")] + ["good.html", "good.json", "good.tmx"])
+
+
+def _lines_run(work) -> int:
+    """Lines of Python that `work()` runs, a loop's condition counted each time round: a count the
+    same on every machine, unlike time."""
+    import sys
+
+    count = 0
+
+    def trace(frame, event, arg):
+        nonlocal count
+        count += event == "line"
+        return trace
+
+    sys.settrace(trace)
+    try:
+        work()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_structuring_and_segmenting_are_linear_in_the_number_of_paragraphs():
+    from vi2en.read import RawArticle
+    from vi2en.segment import segment_block
+    from vi2en.structure import structure
+
+    lines = ["Tiêu đề bài viết", "Nghệ An, ngày 17/01/2024", "Tỉnh ủy Nghệ An họp phiên thường kỳ. TP. Vinh đón khách.",
+             "Quang cảnh hội nghị", "“Phải làm ngay” – đồng chí Bí thư nói.", "1. Một việc cần làm.", "Thanh Hương", "Theo TTXVN"]
+
+    def work(paragraphs: int):
+        article = RawArticle("x.txt", "", "txt", [(lines[i % len(lines)], None) for i in range(paragraphs)])
+        return lambda: [segment_block(b) for b in structure(article) if b.translated]
+
+    small, large = _lines_run(work(500)), _lines_run(work(2_000))
+    assert large / small < 4.5  # four times the paragraphs, four times the work (quadratic: sixteen)
