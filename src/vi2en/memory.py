@@ -21,7 +21,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Collection, Iterator
 
 import argon2
 from rapidfuzz import fuzz, process
@@ -227,11 +227,14 @@ class Memory:
 
     # --- review state -------------------------------------------------------------------
 
-    def merged(self, doc: Document) -> tuple[Document, ArticleState]:
-        """The draft with the editors' English in place of the model's (where the source sentence is unchanged)."""
+    def merged(self, doc: Document, only: Collection[str] | None = None) -> tuple[Document, ArticleState]:
+        """The draft with the editors' English in place of the model's (where the source sentence
+        is unchanged); with `only`, for those segment ids alone (a save re-checks what it changed)."""
         state = self.state(doc)
         doc = copy.deepcopy(doc)
         for segment in doc.segments:
+            if only is not None and segment.id not in only:
+                continue
             entry = state.entries.get(segment.id)
             if entry and entry.vi == segment.vi and entry.en != segment.en:
                 # A person's English: the draft's checks redone on it (terms, entities, numbers,
