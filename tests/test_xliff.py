@@ -224,6 +224,9 @@ def test_xliff12_copy_source_holds_the_vietnamese_in_the_target(out, translated_
     # imported back untouched, nothing changes: a copied source is no translation
     assert main(["xliff", "import", str(tmp_path / "doc.xlf"), "--out", str(out), "--editor", "x"]) == 0
     assert Memory(out / "vi2en-tm.sqlite").history(doc, doc.segments[2].id) == []
+    # XLIFF 2 tools translate the source: there the option is refused, not ignored
+    assert main(["xliff", "export", str(out / translated_seed.name), "-o", str(tmp_path / "two.xlf"), "--format", "2.1", "--copy-source"]) == 2
+    assert not (tmp_path / "two.xlf").exists()
 
 
 def test_xliff12_unknown_state_is_refused(out, translated_seed, tmp_path, capsys):

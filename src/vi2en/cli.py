@@ -630,6 +630,9 @@ def cmd_xliff(args: argparse.Namespace) -> int:
     from vi2en.memory import Memory, TMError
     from vi2en.xliff import XliffError, dialects, import_xliff
 
+    if args.copy_source and args.format != "1.2":
+        _fail("--copy-source is for XLIFF 1.2 (OmegaT 3.x translates a 1.2 file's target); XLIFF 2 tools translate the source")
+        return 2
     try:
         if args.action == "export":
             doc_path = Path(args.document)
