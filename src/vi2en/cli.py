@@ -226,7 +226,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
             bar.refresh()
 
         try:
-            for path, outcome in zip(inputs, run.translate_all(inputs, Path(args.out), progress=bar.update, read=read)):
+            batching = {} if args.batch_segments is None else {"batch_segments": args.batch_segments}
+            for path, outcome in zip(inputs, run.translate_all(inputs, Path(args.out), progress=bar.update, read=read, **batching)):
                 if outcome.error:
                     failures += 1
                     bar.clear()
@@ -942,7 +943,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limit_options(p)
     p.add_argument("--ray", metavar="ADDRESS", help="translate on a Ray cluster (pip install 'vi2en[cluster]'): 'local' starts one on this machine, else the head node's address (ray://HOST:10001 or HOST:6379); articles whose outputs are current are skipped, so a stopped run resumes")
     p.add_argument("--actors", type=int, help="with --ray: translator actors, each loading the model once (default: one per GPU, else one per CPU)")
-    p.add_argument("--articles-per-batch", type=int, default=4, help="with --ray: articles an actor takes at a time (default: 4)")
+    p.add_argument("--batch-segments", type=int, metavar="N", help="segments of consecutive articles translated together (default: 512); with --ray, an actor's share at a time")
     p.set_defaults(func=cmd_translate)
 
     p = sub.add_parser("eval", help="score a model (or an existing translation) against references with sacreBLEU", epilog=EXAMPLES["eval"], formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -1,9 +1,10 @@
 """`vi2en translate ARCHIVE/ --out OUT --ray ADDRESS`: an archive translated on a Ray cluster.
 
-Ray Data lists the articles and hands them, a few at a time, to a pool of translator actors;
-each actor opens the model, glossary and memory once (`cli.open_translate_run`, as the local
-path does) and runs every article through the same `pipeline.translate_article`, so the bytes
-written are those of a plain local run and each article's outputs go into place all or none.
+The driver groups the articles as a local run does (consecutive ones up to --batch-segments
+segments), Ray Data hands the groups to a pool of translator actors, and each actor opens the
+model, glossary and memory once (`cli.open_translate_run`, as the local path does) and runs
+each group through the same `pipeline.translate_articles`, so an actor's batches, and with one
+actor the bytes written, are a local run's; each article's outputs go into place all or none.
 
 An article whose saved JSON was made from the same source (SHA-256), model and glossary version
 is skipped, so a stopped run, or a batch Ray retries after a worker died, redoes nothing that is
@@ -53,14 +54,14 @@ class ArticleTranslator:
     """One actor of the pool (a callable class for `map_batches`): the model is loaded once, in
     `__init__`, then each call translates a batch of article paths."""
 
-    def __init__(self, args: argparse.Namespace, cwd: str):
+    def __init__(self, args: argparse.Namespace, cwd: str, batch_segments: int):
         from vi2en.backends import ModelError
         from vi2en.cli import open_translate_run
         from vi2en.glossary import GlossaryError
         from vi2en.memory import TMError
 
         os.chdir(cwd)  # paths as the user gave them (and as the JSON records them) resolve as on the driver
-        self.out = Path(args.out)
+        self.out, self.batch_segments = Path(args.out), batch_segments
         # what stops the whole run (a model, glossary or memory this node cannot use) comes back
         # as a row, in vi2en's one line, rather than as Ray's wrapped traceback
         self.fatal = ""
@@ -74,20 +75,44 @@ class ArticleTranslator:
         from vi2en.cli import article_line
 
         rows: dict[str, list] = {"path": [], "status": [], "segments": [], "line": []}
-        for path in map(str, batch["path"]):
-            status, segments, line = "fatal", 0, self.fatal
-            if not self.fatal:
-                try:
-                    outcome = self.run.translate(path, self.out, skip_current=True)
-                except ModelError as e:  # every article would fail the same way
-                    self.fatal = line = str(e)
-                else:
-                    status = "failed" if outcome.error else "skipped" if outcome.skipped else "translated"
-                    segments = len(outcome.doc.segments) if status == "translated" else 0
-                    line = outcome.error or article_line(path, outcome)
+
+        def add(path: str, status: str, segments: int, line: str) -> None:
             for key, value in zip(rows, (path, status, segments, line)):
                 rows[key].append(value)
+
+        for group in batch["paths"]:
+            paths, done = [str(p) for p in group], 0
+            if not self.fatal:
+                try:
+                    for path, outcome in zip(paths, self.run.translate_all(paths, self.out, skip_current=True, batch_segments=self.batch_segments)):
+                        status = "failed" if outcome.error else "skipped" if outcome.skipped else "translated"
+                        add(path, status, len(outcome.doc.segments) if status == "translated" else 0, outcome.error or article_line(path, outcome))
+                        done += 1
+                except ModelError as e:  # every article would fail the same way
+                    self.fatal = str(e)
+            for path in paths[done:]:
+                add(path, "fatal", 0, self.fatal)
         return rows
+
+
+def article_groups(paths: list[str], limits, batch_segments: int) -> list[list[str]]:
+    """The articles a local run translates together (pipeline.translate_articles: consecutive
+    ones until `batch_segments` segments), so that an actor's batches are those of a local run;
+    the model's output depends on what else is in its batch. An article that cannot be read
+    counts no segments, as there; its actor reports it."""
+    from vi2en import pipeline
+
+    groups, group, size = [], [], 0
+    for path in paths:
+        group.append(path)
+        try:
+            size += len(pipeline.build_document(path, limits).segments)
+        except Exception:  # noqa: BLE001 - any problem is the actor's to report, in vi2en's one line
+            pass
+        if size >= batch_segments:
+            groups.append(group)
+            group, size = [], 0
+    return groups + ([group] if group else [])
 
 
 def connect(address: str) -> bool:
@@ -179,19 +204,22 @@ def _backfill(ray, args: argparse.Namespace, inputs: list[str]) -> int:
     # progress is ours (articles done of the total, as they come back): not Ray Data's bars and log
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     ray.data.DataContext.get_current().enable_progress_bars = False
+    from vi2en.cli import _limits
+    from vi2en.pipeline import BATCH_SEGMENTS
+
     actors, per_actor = pool_shape(args.actors)
-    per_batch = max(1, args.articles_per_batch)
-    articles = ray.data.from_items([{"path": path} for path in inputs], override_num_blocks=max(1, -(-len(inputs) // per_batch)))
-    results = articles.map_batches(
+    batch_segments = BATCH_SEGMENTS if args.batch_segments is None else args.batch_segments
+    groups = article_groups(inputs, _limits(args), batch_segments)
+    results = ray.data.from_items([{"paths": group} for group in groups], override_num_blocks=len(groups)).map_batches(
         ArticleTranslator,
-        fn_constructor_args=(args, os.getcwd()),
-        batch_size=per_batch,
+        fn_constructor_args=(args, os.getcwd(), batch_segments),
+        batch_size=1,  # one group of articles at a time, as a local run translates them
         compute=ray.data.ActorPoolStrategy(size=actors),
         **per_actor,
     )
     tally = Backfill(total=len(inputs))
     if not args.quiet:
-        print(f"{len(inputs)} articles on {actors} translator actor(s) ({'1 GPU' if 'num_gpus' in per_actor else '1 CPU'} each), {per_batch} at a time", file=sys.stderr)
+        print(f"{len(inputs)} articles in {len(groups)} group(s) of about {batch_segments} segments, on {actors} translator actor(s) ({'1 GPU' if 'num_gpus' in per_actor else '1 CPU'} each)", file=sys.stderr)
     try:
         for row in results.iter_rows():
             status, line = row["status"], row["line"]
