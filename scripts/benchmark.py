@@ -1,22 +1,26 @@
-"""Translation speed: a naive transformers baseline against the project's fast path, in one run.
+"""Translation speed, as ratios measured in one run (timings on a shared machine are noisy; ratios hold).
 
-Both sides translate the same sample of FLORES-200 devtest sentences with a model of exactly
-opus-mt-vi-en's architecture (random weights: the speed of a network does not depend on what it
-learned). Random weights would stop at arbitrary lengths, so every output is forced to a
-realistic length, about 1.1 × its source, identically on both sides.
+  startup  `vi2en --help`, importing and loading the compact model (fresh processes)
+  article  the example article through `vi2en translate`'s own path (pipeline.translate_articles),
+           time per stage: read/structure/segment, glossary and entities, model, enforcement
+           (retry and forcing after the first pass), scoring, writing; against the bare model:
+           CTranslate2 `translate_batch` with the same decoding options on the same model inputs
+  terms    enforcement against the model on the term test set (tests/data/terms.tsv)
+  folder   30 news-style articles composed from corpus/dev.tsv sentences (dev is not a test set)
+           against the bare model on all their segments; peak memory for 30 and for 90 articles
+  beam     chrF++ and model time at beam 1, 2, 4 on FLORES-200 devtest and corpus/dev.tsv
+  naive    a naive transformers baseline against the fast path on a model of opus-mt-vi-en's
+           shape (random weights, outputs forced to about 1.1 x the source), in CPU seconds,
+           with the machine's matrix-multiply limit
 
-  naive: transformers `generate()`, one sentence at a time, beam 4, float32.
-  fast:  `vi2en.backends.open_translator` as `vi2en translate` runs it (CTranslate2 int8 on CPU,
-         float16 on GPU; token-budget batches of similar length; per-token log-probs), beam 4.
+The naive side: transformers `generate()`, one sentence at a time, beam 4, float32; the fast
+side: `vi2en.backends.open_translator` as `vi2en translate` runs it (CTranslate2 int8 on CPU,
+float16 on GPU; token-budget batches of similar length; per-token log-probs), beam 4. Both run
+at once, each in its own subprocess so its peak memory (RSS) is its own.
 
-Both sides run at once, each in its own subprocess so its peak memory (RSS) is its own and
-both share whatever else the machine is doing. Speed is measured in CPU seconds, which other
-jobs on a shared machine do not inflate; wall seconds are shown too. The machine's
-matrix-multiply throughput is measured in the same run, to say how close the fast path gets
-to what the hardware can do.
-
-  python scripts/benchmark.py --sentences 70 --threads 2
-  python scripts/benchmark.py --sentences 35 --threads 1 --batch-size 8   # a busy 2-core machine
+  python scripts/benchmark.py                                  # everything (the naive side takes minutes)
+  python scripts/benchmark.py --only startup,article,terms,folder,beam --beam-sentences 300
+  python scripts/benchmark.py --only naive --sentences 35 --threads 2
 """
 
 from __future__ import annotations
@@ -160,27 +164,278 @@ def flops_per_step(vocab: int = VOCAB) -> float:
     return 2 * (LAYERS * per_layer + D_MODEL * vocab)
 
 
+# ---------------------------------------------------------------- the project's own path
+
+COMPACT = ROOT / "models" / "compact-vi-en"
+EXAMPLE = SHARED / "articles" / "nghean-2024-01-17-secretariat-briefing.txt"
+TERM_SET = ROOT / "tests" / "data" / "terms.tsv"
+DEV = ROOT / "corpus" / "dev.tsv"
+FLORES = SHARED / "data" / "eval" / "flores200-devtest" / "flores200-devtest"
+STAGES = ["read/structure/segment", "glossary and entities", "model", "enforcement", "scoring", "writing"]
+
+
+class Stages:
+    """Seconds per stage of `vi2en translate`'s own path, timed by wrapping the functions that do
+    each stage where the pipeline calls them (nothing else changes), and the model's inputs."""
+
+    def __init__(self):
+        from vi2en import pipeline, terms, writers
+        from vi2en.backends.batching import Translator
+        from vi2en.entities import Entities
+        from vi2en.glossary import Glossary
+
+        self.seconds = dict.fromkeys(STAGES, 0.0)
+        self.model_inputs: list[str] = []
+        self._first_pass = False
+        timed = [(pipeline, "build_document", "read/structure/segment"), (Glossary, "find", "glossary and entities"),
+                 (Entities, "find", "glossary and entities"), (pipeline, "score_segment", "scoring"), (writers, "write_outputs", "writing")]
+        for owner, name, stage in timed:
+            setattr(owner, name, self._timer(getattr(owner, name), stage))
+        enforce_hits, translate = terms.enforce_hits, Translator.translate
+
+        def enforce(texts, hits, translator, progress=None):
+            self._first_pass, started = True, time.perf_counter()
+            done = enforce_hits(texts, hits, translator, progress)
+            self.seconds["enforcement"] += time.perf_counter() - started
+            return done
+
+        def first_pass(translator, sentences, progress=None):  # the first translate of each enforce is the model's own work
+            if not self._first_pass:
+                return translate(translator, sentences, progress)
+            self._first_pass, started = False, time.perf_counter()
+            self.model_inputs += sentences
+            done = translate(translator, sentences, progress)
+            took = time.perf_counter() - started
+            self.seconds["model"] += took
+            self.seconds["enforcement"] -= took
+            return done
+
+        terms.enforce_hits, Translator.translate = enforce, first_pass
+
+    def _timer(self, fn, stage):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[stage] += time.perf_counter() - started
+
+        return timed
+
+    def reset(self) -> None:
+        self.seconds = dict.fromkeys(STAGES, 0.0)
+        self.model_inputs = []
+
+
+def bare_model(translator, sentences: list[str], beam: int | None = None) -> tuple[float, list[str]]:
+    """CTranslate2 `translate_batch` alone, with the decoding options the backend uses, on the same
+    inputs (token ids as the backend makes them): the model's own time, and its English."""
+    backend, folder = translator.backend, translator.folder
+    language = [folder.family.target_token] if folder.family.target_token else []
+    tokens = [folder.pieces(folder.encode(s)) for s in sentences]
+    started = time.perf_counter()
+    results = backend.model.translate_batch(
+        tokens, target_prefix=[language] * len(tokens) if language else None, beam_size=beam or backend.beam_size,
+        max_batch_size=translator.batch_size, max_decoding_length=min(backend.max_length + len(language), folder.max_input_tokens - 1),
+        min_decoding_length=backend.rules["min_new_tokens"] + len(language), no_repeat_ngram_size=backend.rules["no_repeat_ngram_size"],
+        repetition_penalty=backend.rules["repetition_penalty"], use_vmap=backend.shortlist, max_input_length=0,
+    )
+    seconds = time.perf_counter() - started
+    return seconds, [folder.decode(folder.tokenizer.convert_tokens_to_ids(r.hypotheses[0][len(language):])) for r in results]
+
+
+def load_run():
+    from vi2en.backends import open_translator
+    from vi2en.entities import Entities
+    from vi2en.glossary import PROJECT_GLOSSARY, Glossary
+
+    return open_translator(COMPACT), Glossary.load(PROJECT_GLOSSARY), Entities.load(PROJECT_GLOSSARY)
+
+
+def startup_section() -> None:
+    def wall(code: list[str]) -> float:
+        best = []
+        for _ in range(3):  # the best of three: what the machine can do, not what its neighbours did
+            started = time.perf_counter()
+            subprocess.run(code, capture_output=True, check=True)
+            best.append(time.perf_counter() - started)
+        return min(best)
+
+    python = [sys.executable, "-c"]
+    nothing = wall(python + ["pass"])
+    help_ = wall([sys.executable, "-m", "vi2en", "--help"])
+    load = wall(python + [f"from vi2en.backends import open_translator; open_translator({str(COMPACT)!r})"])
+    imports = wall(python + ["import vi2en.cli, vi2en.pipeline, vi2en.writers, vi2en.backends.ctranslate2, ctranslate2, sentencepiece"])
+    heavy = subprocess.run(python + [f"import sys; from vi2en.backends import open_translator; open_translator({str(COMPACT)!r}); print(sorted(m for m in ('transformers', 'torch', 'sacremoses') if m in sys.modules))"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    print(f"start-up (best of 3 fresh processes; Python itself {nothing:.2f} s): vi2en --help {help_:.2f} s; importing the translate path {imports:.2f} s; "
+          f"importing and loading the compact model {load:.2f} s; heavy modules loaded on the CTranslate2 path: {heavy}")
+
+
+def article_section(translator, glossary, entities, stages: Stages, work: Path) -> None:
+    from vi2en import pipeline
+
+    translator._cache.clear()
+    stages.reset()
+    started = time.perf_counter()
+    [outcome] = pipeline.translate_articles([str(EXAMPLE)], work / "article", translator, glossary, entities=entities)
+    total = time.perf_counter() - started
+    assert not outcome.error, outcome.error
+    bare, _ = bare_model(translator, stages.model_inputs)
+    segments = outcome.doc.segments
+    print(f"example article ({len(segments)} segments, {len(stages.model_inputs)} through the model), model loaded:")
+    _print_stages(stages.seconds, total, bare)
+    rendered = sum(h.found for s in segments for h in s.terms)
+    print(f"  terms and entities rendered: {rendered} of {sum(len(s.terms) for s in segments)}; segments flagged: {outcome.doc.summary['flagged']}")
+
+
+def _print_stages(seconds: dict, total: float, bare: float) -> None:
+    print("  " + "; ".join(f"{stage} {seconds[stage]:.2f} s" for stage in STAGES) + f"; all {total:.2f} s")
+    print(f"  bare model (translate_batch, same options and inputs) {bare:.2f} s: whole path {total / bare:.2f} x the bare model "
+          f"(target ≤ 1.5); the backend's model stage {seconds['model'] / bare:.2f} x (it adds per-token log-probs, n-best and attention for the quality score); "
+          f"enforcement {100 * seconds['enforcement'] / bare:.0f}% of the bare model (target ≤ 20%)")
+
+
+def terms_section(translator, glossary, entities, stages: Stages) -> None:
+    from vi2en import pipeline, terms
+    from vi2en.terms import read_term_set
+
+    rows = read_term_set(TERM_SET)
+    doc = pipeline.document_from_lines([r["vi"] for r in rows], str(TERM_SET))
+    doc.date = rows[0]["date"]
+    translator._cache.clear()
+    stages.reset()
+    started = time.perf_counter()
+    pipeline.translate_document(doc, translator, glossary, entities=entities)
+    total = time.perf_counter() - started
+    bare, _ = bare_model(translator, stages.model_inputs)
+    report = terms.TermReport()
+    for s in doc.segments:
+        report.add(s.vi, s.en, s.terms, s.flags)
+    print(f"term test set ({TERM_SET.relative_to(ROOT)}, {len(rows)} sentences), model loaded:")
+    _print_stages(stages.seconds, total, bare)
+    print(f"  glossary terms rendered {report.rendered} of {report.terms} ({report.forced} forced), flagged {report.flagged}")
+
+
+def compose_articles(count: int, seed: int) -> list[str]:
+    """Short news-style articles made at run time from corpus/dev.tsv's Vietnamese: a short
+    sentence as the title, then three paragraphs of two or three sentences (nothing stored)."""
+    import csv
+    import random
+
+    rows = list(csv.reader(DEV.read_text(encoding="utf-8").splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
+    sentences = [r[0] for r in rows if r and r[0].strip()]
+    titles = [s.rstrip(".") for s in sentences if len(s) < 90]
+    pick = random.Random(seed)
+    articles = []
+    for _ in range(count):
+        paragraphs = [" ".join(pick.sample(sentences, pick.choice((2, 3)))) for _ in range(3)]
+        articles.append("\n\n".join([pick.choice(titles)] + paragraphs) + "\n")
+    return articles
+
+
+def run_folder(count: int, work: Path) -> dict:
+    """One side, in its own process for its own peak memory: a composed folder through translate_articles, then the bare model on its segments."""
+    from vi2en import pipeline
+
+    translator, glossary, entities = load_run()
+    stages = Stages()
+    folder = work / f"folder-{count}"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, text in enumerate(compose_articles(count, seed=17)):
+        path = folder / f"composed-{n:03d}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    started = time.perf_counter()
+    outcomes = list(pipeline.translate_articles(paths, work / f"out-{count}", translator, glossary, entities=entities))
+    total = time.perf_counter() - started
+    assert not any(o.error for o in outcomes)
+    rss = peak_rss_mb()
+    bare, _ = bare_model(translator, stages.model_inputs)
+    return {"articles": count, "segments": sum(len(o.doc.segments) for o in outcomes), "seconds": total, "bare": bare, "peak_rss_mb": rss, "stages": stages.seconds}
+
+
+def folder_section(args) -> None:
+    sides = {}
+    for count in (30, 90):
+        done = subprocess.run([sys.executable, __file__, "--side", f"folder{count}", "--work", str(args.work)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(done.stderr)
+        sides[count] = json.loads(done.stdout.strip().splitlines()[-1])
+    f = sides[30]
+    print(f"folder of {f['articles']} composed articles ({f['segments']} segments), model loaded once:")
+    _print_stages(f["stages"], f["seconds"], f["bare"])
+    print(f"  throughput {f['segments'] / f['seconds']:.1f} segments/s against the bare model's {f['segments'] / f['bare']:.1f}: {f['seconds'] / f['bare']:.2f} x (target ≤ 1.3)")
+    g = sides[90]
+    print(f"  memory: peak {f['peak_rss_mb']:.0f} MB for {f['articles']} articles, {g['peak_rss_mb']:.0f} MB for {g['articles']} ({g['segments']} segments, {g['seconds'] / g['bare']:.2f} x the bare model)")
+
+
+def beam_section(translator, limit: int) -> None:
+    import csv
+
+    from sacrebleu.metrics import CHRF
+
+    flores = (FLORES.with_suffix(".vi").read_text(encoding="utf-8").splitlines()[:limit], FLORES.with_suffix(".en").read_text(encoding="utf-8").splitlines()[:limit])
+    rows = list(csv.reader(DEV.read_text(encoding="utf-8").splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))[:limit]
+    sets = {"FLORES-200 devtest": flores, "corpus/dev.tsv": ([r[0] for r in rows], [r[1] for r in rows])}
+    chrf = CHRF(word_order=2)
+    print(f"beam size, compact model alone (bare translate_batch, no glossary), first {limit} sentences of each set:")
+    print(f"  {'set':20} {'beam':>4} {'chrF++':>7} {'seconds':>8} {'vs beam 4':>9}")
+    for name, (sources, refs) in sets.items():
+        results = {beam: bare_model(translator, sources, beam) for beam in (1, 2, 4)}
+        for beam, (seconds, hyps) in results.items():
+            print(f"  {name:20} {beam:4} {chrf.corpus_score(hyps, [refs]).score:7.2f} {seconds:8.2f} {seconds / results[4][0]:8.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sentences", type=int, default=70, help="sample size (default 70 = two article-sized batches)")
+    parser.add_argument("--only", default="startup,article,terms,folder,beam,naive", help="sections to run, comma-separated (default: all)")
+    parser.add_argument("--beam-sentences", type=int, default=1012, help="beam study: sentences of each set (default: all of FLORES devtest; corpus/dev has 676)")
+    parser.add_argument("--sentences", type=int, default=70, help="naive: sample size (default 70 = two article-sized batches)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    parser.add_argument("--batch-size", type=int, default=16, help="fast path: sentences per batch at most (default 16)")
-    parser.add_argument("--work", type=Path, default=ROOT / "runs" / "benchmark", help="where the benchmark model is built once and kept")
-    parser.add_argument("--sample", type=Path, default=SAMPLE, help="sentences to translate (default: FLORES-200 devtest, Vietnamese)")
-    parser.add_argument("--side", choices=["naive", "fast"], help=argparse.SUPPRESS)  # one side, in a subprocess
+    parser.add_argument("--batch-size", type=int, default=16, help="naive, fast path: sentences per batch at most (default 16)")
+    parser.add_argument("--work", type=Path, default=ROOT / "runs" / "benchmark", help="where the benchmark model is built once and kept, and outputs are written")
+    parser.add_argument("--sample", type=Path, default=SAMPLE, help="naive: sentences to translate (default: FLORES-200 devtest, Vietnamese)")
+    parser.add_argument("--side", help=argparse.SUPPRESS)  # one side, in a subprocess
     args = parser.parse_args()
 
-    model_dir = args.work / "opus-mt-shaped"
-    sentences = args.sample.read_text(encoding="utf-8").splitlines()[: args.sentences]
+    if args.side and args.side.startswith("folder"):
+        print(json.dumps(run_folder(int(args.side[len("folder"):]), args.work)))
+        return 0
     if args.side:
+        model_dir = args.work / "opus-mt-shaped"
+        sentences = args.sample.read_text(encoding="utf-8").splitlines()[: args.sentences]
         if args.side == "naive":
             result = run_naive(model_dir, sentences, args.device, args.threads)
         else:
             result = run_fast(model_dir, sentences, args.device, args.threads, args.batch_size)
         print(json.dumps(result))
         return 0
+    sections = args.only.split(",")
+    args.work.mkdir(parents=True, exist_ok=True)
+    if "startup" in sections:
+        startup_section()
+    if {"article", "terms", "beam"} & set(sections):
+        translator, glossary, entities = load_run()
+        stages = Stages()
+        if "article" in sections:
+            article_section(translator, glossary, entities, stages, args.work)
+        if "terms" in sections:
+            terms_section(translator, glossary, entities, stages)
+        if "beam" in sections:
+            beam_section(translator, args.beam_sentences)
+    if "folder" in sections:
+        folder_section(args)
+    if "naive" in sections:
+        return naive_section(args)
+    return 0
 
+
+def naive_section(args) -> int:
+    model_dir = args.work / "opus-mt-shaped"
+    sentences = args.sample.read_text(encoding="utf-8").splitlines()[: args.sentences]
     if not (model_dir / "ct2-int8" / "model.bin").is_file():
         print(f"building the benchmark model in {model_dir} (once) …", file=sys.stderr)
         build_model(model_dir)
