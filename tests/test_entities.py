@@ -179,9 +179,26 @@ def test_overrides_win(entities):
     assert en(entities, "Phó Thủ tướng Nguyễn Hòa Bình chủ trì.") == ["Nguyen Hoa Binh"]  # not the province
 
 
-def test_names_in_codes_addresses_and_links_are_not_entities(entities):
-    for text in ("Gửi thư về NguyenVanA@nghean.gov.vn.", "Xem tại https://baonghean.vn/Nguyen-Van-A-123.html.", "Truy cập www.nghean.gov.vn để biết thêm.", "Theo Quyết định 15/QĐ-UBND."):
-        assert en(entities, text) == [], text
+def test_names_in_codes_addresses_and_links_are_not_entities_but_addresses_are_kept_whole(entities):
+    """A name inside an address is not a name; the address itself is kept exactly as written,
+    without the full stop that ends the sentence."""
+    for text, address in (
+        ("Gửi thư về NguyenVanA@nghean.gov.vn.", "NguyenVanA@nghean.gov.vn"),
+        ("Xem tại https://baonghean.vn/Nguyen-Van-A-123.html.", "https://baonghean.vn/Nguyen-Van-A-123.html"),
+        ("Truy cập www.nghean.gov.vn để biết thêm.", "www.nghean.gov.vn"),
+        ("Theo nghean.gov.vn, tỉnh có 5 huyện.", "nghean.gov.vn"),
+    ):
+        found = entities.find(text)
+        assert [(e.vi, e.en, e.kind) for e in found if e.kind == "address"] == [(address, address, "address")], text
+        assert all(e.kind in ("address", "number") for e in found), text
+    assert en(entities, "Theo Quyết định 15/QĐ-UBND.") == []
+    assert en(entities, "TP.HCM có 20 quận.") == ["Ho Chi Minh City"]  # not a domain
+
+
+def test_contact_and_source_lines_with_addresses_are_rendered_by_rule(entities):
+    assert entities.credit_line("Nguồn: https://baochinhphu.vn/abc-123.htm") == "Source: https://baochinhphu.vn/abc-123.htm"
+    assert entities.credit_line("Email: toasoan@nghean.gov.vn") == "Email: toasoan@nghean.gov.vn"
+    assert entities.credit_line("Theo nghean.gov.vn") == "Source: nghean.gov.vn"
 
 
 # ---------------------------------------------------------------- places
@@ -264,9 +281,11 @@ def test_codes_phones_years_and_ordinals_are_not_figures(entities):
         "Nghị quyết số 21-NQ/TW", "Quyết định 1234/QĐ-TTg", "Luật số 59/2020/QH14", "Gọi 0238 3844 555", "(0238) 3598 123",
         "Gọi 0912.345.678", "Tổng đài 1900 1234", "Tổng đài 1900 xxxx", "Năm 2023 kinh tế tăng", "Đại hội lần thứ 19",
         "khóa XIII", "COVID-19", "Quốc lộ 1A", "biển số 37A-123.45", "ISO 9001:2015", "lúc 14:10", "mã 000123", "tỷ số 3-1",
-        "Quyết định số 1.234/QĐ-UBND", "Công văn 2.345/UBND-KT", "Gọi +84 912.345.678", "Xem https://thongke.gov.vn/bao-cao?so=1.250", "Xem https://cong.example.io/?n=1.250",
+        "Quyết định số 1.234/QĐ-UBND", "Công văn 2.345/UBND-KT", "Gọi +84 912.345.678", "Xem https://cong.example.io/?n=1.250",
     ):
         assert en(entities, text) == [], text
+    # an address is an entity of its own, and the figure inside it stays part of it
+    assert en(entities, "Xem https://thongke.gov.vn/bao-cao?so=1.250") == ["https://thongke.gov.vn/bao-cao?so=1.250"]
 
 
 # ---------------------------------------------------------------- dates and times

@@ -38,7 +38,7 @@ from vi2en.glossary import PROJECT_GLOSSARY, read_folder
 from vi2en.text import has_vietnamese_letters, match_key, nfc
 
 DATA = "entities"  # the rules' data: a sub-folder of the glossary, which Glossary.load does not read
-KINDS = ("name", "place", "number", "date", "time", "body")
+KINDS = ("name", "place", "number", "date", "time", "body", "address")
 
 
 @dataclass(frozen=True)
@@ -215,11 +215,18 @@ _YEARS = re.compile(
 )
 _PERIODS = {"nhiệm kỳ": "tenure", "giai đoạn": "period", "thời kỳ": "period", "năm học": "school year", "niên khóa": "school year", "niên khoá": "school year"}
 
-# What is never an entity nor part of one: addresses, phone numbers and codes.
+# Web and e-mail addresses: entities kept exactly as written, since a model mangles them
+# ("nghean.gov.vn" came out as "govn.vn"); a bare domain needs a known ending ("TP.HCM" is not one).
+_ADDRESS_PATTERN = (
+    r"(?P<url>(?i:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)\]])"
+    r"|(?P<email>(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"  # each alternative starts only where a run starts: linear
+    r"|(?P<domain>(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?i:vn|com|net|org|gov|edu|info|int)(?![\w])(?:/[^\s<>\"]*[^\s<>\".,;:!?)\]])?)"
+)
+_ADDRESS = re.compile(_ADDRESS_PATTERN)
+
+# What is never part of another entity: addresses (entities of their own), phone numbers and codes.
 _BLOCKED = re.compile(
-    r"(?i:https?://|www\.)\S+"
-    r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # each alternative starts only where a run starts: linear
-    r"|(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?i:vn|com|net|org|gov|edu|info|int)(?![\w])(?:/\S*)?"
+    _ADDRESS_PATTERN +
     # phone numbers (0238 3844 555, 0912.345.678: nine digits or more, so 01.02.2024 is a date)
     r"|(?<![\w.,+])(?:\+84 ?|0)(?=(?:[ .]?\d){8,11}(?!\w|[.,]\d))\d{1,3}(?:[ .]?\d{2,4}){2,4}(?!\w|[.,]\d)"
     r"|\(0\d{2,3}\) ?\d{3,4}[ .]?\d{3,4}"
@@ -422,7 +429,7 @@ class Entities:
             if m and (m.end() == len(line) or line[m.end() - 1 : m.end()] in (":", " ")):
                 label, rest = en, line[m.end() :]
                 break
-        credit = self._credits(rest) if rest else ""
+        credit = rest if _ADDRESS.fullmatch(rest) else self._credits(rest) if rest else ""
         if credit is None or not (label or credit):
             return None
         return f"{label} {credit}".strip()
@@ -454,7 +461,7 @@ class Entities:
         year: it tells whether a date written without one exists (29/2), and is never added."""
         t = _Text(text)
         s, toks = t.s, _tokens(t.s)
-        blocked = [m.span() for m in _BLOCKED.finditer(s)]
+        blocked = [m.span() for m in _BLOCKED.finditer(s) if not m.group("url") and not m.group("email") and not m.group("domain")]
         excepted: set[int] = set()  # tokens inside an exception: no title starts there ("trẻ em Mỹ")
         for i in range(len(toks)):
             for phrases in (self.exceptions, self.foreign_places):
@@ -463,6 +470,7 @@ class Entities:
                     blocked.append((toks[i].start, toks[hit[0] - 1].end))
                     excepted.update(range(i, hit[0]))
         candidates = [
+            *_addresses(s),
             *self._figures(s),
             *self._dates(s, year),
             *self._phrases(toks, self.names, "name", "name:override"),
@@ -841,6 +849,13 @@ def _load(folder: Path, data: Path, signature: tuple) -> Entities:
     """`signature` (the files with their times and sizes) makes an edited file load again."""
     files, _, _ = read_folder(folder) if folder.is_dir() else ({}, [], "")
     return Entities([e for entries in files.values() for e in entries], data)
+
+
+def _addresses(s: str) -> Iterator[_Candidate]:
+    # found through _BLOCKED, so an address inside a code or phone run is never split out of it
+    for m in _BLOCKED.finditer(s):
+        if m.lastgroup in ("url", "email", "domain"):
+            yield _Candidate(m.start(), m.end(), "address", m.group(0), f"address:{m.lastgroup}", 0)
 
 
 def _choose(candidates: list[_Candidate], blocked: list[tuple[int, int]]) -> list[_Candidate]:
