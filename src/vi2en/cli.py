@@ -26,6 +26,7 @@ text), so numbers compare with published ones. Translating goes through the whol
 example:
   vi2en eval --src ../shared/data/eval/flores200-devtest/flores200-devtest.vi \\
              --ref ../shared/data/eval/flores200-devtest/flores200-devtest.en --report flores.json
+  vi2en eval --pairs corpus/test.tsv --report corpus-test.json
   vi2en eval --hyp my-output.en --ref ../shared/data/eval/tatoeba-test/tatoeba-test.en""",
     "segment": """Prints one segment per line, a blank line between blocks (site boilerplate is not
 segmented and not printed). With --ids each line is: segment id, block kind, text.
@@ -256,18 +257,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from vi2en import evaluate, pipeline
     from vi2en.backends import ModelError
+    from vi2en.corpus import DataError, read_tsv
     from vi2en.entities import Entities
     from vi2en.glossary import PROJECT_GLOSSARY, Glossary, GlossaryError
     from vi2en.terms import TermReport
 
     try:
-        refs = _read_lines(args.ref)[: args.limit]
-        source = _read_lines(args.src)[: args.limit] if args.src else None
+        if args.pairs:
+            if args.src or args.ref:
+                raise ValueError("give --pairs, or --src/--hyp with --ref, not both")
+            pairs = read_tsv(Path(args.pairs))[: args.limit]
+            args.src, args.ref = args.pairs, args.pairs  # the report names the file both came from
+            source, refs = [vi for vi, _ in pairs], [en for _, en in pairs]
+        elif not args.ref:
+            raise ValueError("give --ref FILE.en (or --pairs FILE.tsv)")
+        else:
+            refs = _read_lines(args.ref)[: args.limit]
+            source = _read_lines(args.src)[: args.limit] if args.src else None
         hyps = _read_lines(args.hyp)[: args.limit] if args.hyp else None
         for name, lines in ((args.src, source), (args.hyp, hyps)):
             if lines is not None and len(lines) != len(refs):
                 raise ValueError(f"{name}: {len(lines)} lines but {args.ref} has {len(refs)}")
-    except ValueError as e:
+    except (DataError, ValueError) as e:
         _fail(str(e))
         return 2
     quality = flags = doc = None
@@ -300,7 +311,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         report["model"] = doc.model
         report["term_accuracy"] = terms
         report["per_segment"] = [
-            {"id": s.id, "vi": s.vi, "en": s.en, "ref": ref, "score": s.score, "flags": s.flags, "chrf++": c}
+            {"id": s.id, "vi": s.vi, "en": s.en, "ref": ref, "score": s.score, "flags": s.flags, "signals": s.signals, "chrf++": c}
             for s, ref, c in zip(doc.segments, refs, report["sentence_chrf++"])
         ]
     for name, value in report["corpus"].items():
@@ -310,7 +321,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if quality is not None:
         corr, worst = report["quality_correlation"], report["worst_10pct_flagged"]
         print(f"quality score vs sentence chrF++: Pearson {corr['pearson']:.3f}, Spearman {corr['spearman']:.3f}; "
-              f"{worst['flagged']} of the worst {worst['worst']} segments flagged ({worst['flagged_total']} flagged in all)")
+              f"{worst['flagged']} of the worst {worst['worst']} segments flagged ({100 * worst['recall']:.1f}%), "
+              f"{worst['flagged_total']} of {len(quality)} flagged in all ({100 * worst['flagged_total'] / len(quality):.1f}%)")
     if args.report:
         evaluate.write_report(report, Path(args.report))
         print(f"report: {args.report}")
@@ -948,7 +960,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="score a model (or an existing translation) against references with sacreBLEU", epilog=EXAMPLES["eval"], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--src", metavar="FILE.vi", help="Vietnamese source, one segment per line: translated through the pipeline")
-    p.add_argument("--ref", metavar="FILE.en", required=True, help="English reference, line-aligned")
+    p.add_argument("--ref", metavar="FILE.en", help="English reference, line-aligned")
+    p.add_argument("--pairs", metavar="FILE.tsv", help="source and reference from one vi<TAB>en file, e.g. corpus/dev.tsv")
     p.add_argument("--hyp", metavar="FILE.en", help="score this existing translation instead of translating")
     p.add_argument("--report", metavar="FILE.json", help="write the full report (per-segment scores) here")
     p.add_argument("--limit", type=int, help="only the first N lines")

@@ -13,6 +13,7 @@ from vi2en.backends.families import ModelError
 from vi2en.document import Block, Document, DocumentError, Segment, TermHit
 from vi2en.glossary import Glossary
 from vi2en.memory import Memory, TMError
+from vi2en.quality import QualityResources
 from vi2en.read import DEFAULT_LIMITS, Limits, ReadError, read_article
 from vi2en.score import score_segment, signature, summarize
 from vi2en.segment import segment_block
@@ -37,19 +38,23 @@ def document_from_lines(lines: list[str], source_path: str) -> Document:
     return Document(source_path=source_path, source_sha256="", blocks=blocks)
 
 
-def translate_document(doc: Document, translator, glossary: Glossary, progress: Callable[[int], None] | None = None, memory: Memory | None = None, entities=None) -> Document:
+def translate_document(doc: Document, translator, glossary: Glossary, progress: Callable[[int], None] | None = None, memory: Memory | None = None, entities=None, quality: QualityResources | None = None) -> Document:
     """Translate every segment; one whose sentence an editor already approved keeps that English
     exactly as approved (origin "tm"), its terms checked but never rewritten.
 
     With `entities` (vi2en.entities.Entities), names, places, numbers, dates and bodies found by
-    rule go through the same enforcement as the glossary's terms.
+    rule go through the same enforcement as the glossary's terms. `quality` is what the score
+    reads: by default the model's own weights, or the project's.
     """
-    return translate_documents([doc], translator, glossary, progress, memory=memory, entities=entities)[0]
+    return translate_documents([doc], translator, glossary, progress, memory=memory, entities=entities, quality=quality)[0]
 
 
-def translate_documents(docs: list[Document], translator, glossary: Glossary, progress: Callable[[int], None] | None = None, memory: Memory | None = None, entities=None) -> list[Document]:
+def translate_documents(docs: list[Document], translator, glossary: Glossary, progress: Callable[[int], None] | None = None, memory: Memory | None = None, entities=None, quality: QualityResources | None = None) -> list[Document]:
     """`translate_document` for several documents at once: their segments go through the model
     and every round of term enforcement together, in full batches, each with its own date's terms."""
+    # an endpoint or a test's stand-in has no model folder: the project's default weights then
+    folder = getattr(translator, "folder", None)
+    quality = quality or QualityResources.for_model(folder.path if folder else None)
     plans = [_Plan.of(doc, glossary, memory, entities) for doc in docs]
     for_model = [(plan, s) for plan in plans for s in plan.for_model]
     reused = sum(len(plan.doc.segments) for plan in plans) - len(for_model)
@@ -61,7 +66,7 @@ def translate_documents(docs: list[Document], translator, glossary: Glossary, pr
         if result.rule:  # the house style itself wrote it: nothing for an estimate to doubt
             segment.origin, segment.score, segment.flags, segment.signals = "rule", 100.0, [], {"rule": result.rule}
             continue
-        segment.score, segment.flags, segment.signals = score_segment(segment.vi, segment.en, result.hypothesis.mean_logprob, result.hits)
+        segment.score, segment.flags, segment.signals = score_segment(segment.vi, segment.en, result.hypothesis, result.hits, quality)
     for plan in plans:
         doc = plan.doc
         for segment in doc.segments:
@@ -73,7 +78,7 @@ def translate_documents(docs: list[Document], translator, glossary: Glossary, pr
         doc.glossary = {"version": glossary.version, "entries": len(glossary.entries)}
         doc.created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         doc.summary = summarize([(s.score, s.flags) for s in doc.segments])
-        doc.scorer = signature()
+        doc.scorer = signature(quality)
     return docs
 
 
