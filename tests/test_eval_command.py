@@ -40,3 +40,25 @@ def test_eval_refuses_misaligned_files(tmp_path, capsys):
     hyp.write_text("a\n", encoding="utf-8")
     assert main(["eval", "--hyp", str(hyp), "--ref", str(ref)]) == 2
     assert f"{hyp}: 1 lines but {ref} has 2" in capsys.readouterr().err
+
+
+def test_eval_reads_source_and_reference_from_one_pairs_file(tiny_model, tmp_path, capsys, test_glossary):
+    pairs = tmp_path / "dev.tsv"
+    pairs.write_text("Ban Bí thư họp.\tThe Secretariat met.\nXin chào.\tHello.\n", encoding="utf-8")
+    report = tmp_path / "r.json"
+    args = ["eval", "--pairs", str(pairs), "--model", str(tiny_model), "--glossary", str(test_glossary), "--max-length", "8", "--report", str(report), "--quiet"]
+    assert main(args) == 0
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert [s["ref"] for s in data["per_segment"]] == ["The Secretariat met.", "Hello."] and data["source"] == str(pairs)
+    assert all("mean_logprob" in s["signals"] for s in data["per_segment"])  # what scripts/fit_quality.py fits on
+    assert "flagged in all (" in capsys.readouterr().out
+
+
+def test_eval_pairs_file_errors_are_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("only one field\n", encoding="utf-8")
+    assert main(["eval", "--pairs", str(bad)]) == 2
+    assert f"{bad}:1:" in capsys.readouterr().err
+    assert main(["eval", "--pairs", str(bad), "--ref", str(bad)]) == 2
+    assert main(["eval", "--src", str(bad)]) == 2
+    assert "--ref" in capsys.readouterr().err
