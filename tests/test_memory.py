@@ -160,3 +160,27 @@ def test_an_approved_sentence_comes_back_byte_identical(tiny_model, tmp_path):
     assert reused.en.encode() == approved.encode() and reused.origin == "tm" and reused.score == 100.0
     assert [(h.vi, h.found) for h in reused.terms] == [("tỉnh Cà Mau", False)] and reused.flags == []
     assert doc.segments[1].origin == "mt"
+
+
+def test_a_version_1_memory_gains_accounts_and_comments_and_keeps_its_edits(tmp_path):
+    path = tmp_path / "old.sqlite"
+    memory = Memory(path, create=True)
+    memory.save(make_doc(), [Change("p1.s1", "Một câu.", "One sentence.", True, 0)], "lan")
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE users; DROP TABLE comments; PRAGMA user_version = 1;")  # as vi2en wrote it before accounts
+    db.close()
+    upgraded = Memory(path)
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    assert upgraded.state(make_doc()).entries["p1.s1"].en == "One sentence."
+    upgraded.add_user("lan", "reviewer", "a long password")
+    assert [(u.name, u.role, u.can_approve) for u in upgraded.users()] == [("lan", "reviewer", True)]
+
+
+def test_concordance_folds_vietnamese_capitals_that_sqlite_would_not(tmp_path):
+    memory = Memory(tmp_path / "tm.sqlite", create=True)
+    doc = make_doc(sentences=("Đồng chí Bí thư Tỉnh ủy phát biểu.", "Trời mưa."))
+    memory.save(doc, [Change("p1.s1", doc.segments[0].vi, "The Provincial Party Secretary spoke.", True, 0),
+                      Change("p1.s2", "Trời mưa.", "It rains.", False, 0)], "lan")
+    assert [p["segment_id"] for p in memory.concordance("ĐỒNG CHÍ BÍ THƯ")] == ["p1.s1"]
+    assert [p["segment_id"] for p in memory.concordance("rains")] == ["p1.s2"]
+    assert memory.concordance("%") == [] and memory.concordance("_") == []
