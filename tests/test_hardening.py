@@ -89,6 +89,9 @@ def test_control_characters_never_reach_a_writer(tmp_path):
     path.write_text("Tiêu\x1b đề\n\nCâu\x07 một\x9b có\x7f ký tự lạ.\n", encoding="utf-8")
     article = read_article(path)
     assert [t for t, _ in article.paragraphs] == ["Tiêu đề", "Câu một có ký tự lạ."]
+    page = tmp_path / "ctrl.html"  # lxml parses these, then refuses them when a comment's tail is moved
+    page.write_text("<html><body><h1>Tiêu đề bài viết</h1><p>Câu một<?php x ?>\ufffe có\x07 ký tự lạ, đủ dài cho một đoạn văn.</p></body></html>", encoding="utf-8")
+    assert [t for t, _ in read_article(page).paragraphs] == ["Tiêu đề bài viết", "Câu một có ký tự lạ, đủ dài cho một đoạn văn."]
     path.write_text("Tiêu\x00 đề\n", encoding="utf-8")  # a NUL: a binary file, not an article
     with pytest.raises(ReadError, match=r"ctrl\.txt: binary file, not text"):
         read_article(path)
@@ -278,3 +281,29 @@ def test_structuring_and_segmenting_are_linear_in_the_number_of_paragraphs():
 
     small, large = _lines_run(work(500)), _lines_run(work(2_000))
     assert large / small < 4.5  # four times the paragraphs, four times the work (quadratic: sixteen)
+
+
+def test_kill_9_during_translate_never_leaves_a_json_without_its_html_and_tmx(tiny_model, tmp_path, capsys):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    articles, out = tmp_path / "in", tmp_path / "out"
+    articles.mkdir()
+    for n in range(60):
+        (articles / f"bai-{n:02d}.txt").write_text(ARTICLE.replace("thường kỳ", f"thứ {n}"), encoding="utf-8")
+    argv = ["translate", str(articles), "--out", str(out), "--model", str(tiny_model), "--max-length", "4", "--quiet"]
+    run = subprocess.Popen([sys.executable, "-m", "vi2en", *argv], stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    waited = time.monotonic()
+    while not list(out.glob("*.json")) and run.poll() is None and time.monotonic() - waited < 300:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)  # no handler, no finally: whatever was half-done stays on disk
+    run.wait()
+    names = {p.name for p in out.iterdir()}
+    for json in (n for n in names if n.endswith(".json")):
+        stem = json.removesuffix(".json")
+        assert {f"{stem}.html", f"{stem}.tmx"} <= names, f"{json} without its other outputs"
+    assert main(argv) == 0  # the next run cleans what the killed one left and finishes the set
+    names = {p.name for p in out.iterdir()}
+    assert not [n for n in names if n.endswith(".tmp")] and len(names) == 3 * 60

@@ -97,7 +97,7 @@ def read_article(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RawArticl
     if fmt == "docx":
         paragraphs = _docx_paragraphs(name, data, limits.docx_bytes)
     else:
-        text = decode(name, data)
+        text = drop_controls(decode(name, data))  # before parsing: lxml accepts them, then refuses them in an edit
         reader = {"html": _html_paragraphs, "md": _markdown_paragraphs}.get(fmt, _text_paragraphs)
         paragraphs = reader(name, text)
     # control characters are no text, and XML writers cannot hold them: dropped here, so no
