@@ -1,5 +1,24 @@
 """What real folders contain: each bad input gets one clear line naming the file, the batch goes
-on, and nothing is written half-way (regression tests for the fuzzing run's findings)."""
+on, and nothing is written half-way (regression tests for the fuzzing run's findings, issue #15).
+
+The eleven cases of the issue, and their tests here:
+ 1 malformed .docx               test_a_malformed_docx_is_one_line_and_the_batch_goes_on
+ 2 glossary field too long       test_a_glossary_import_is_checked_field_by_field_before_anything_is_written,
+                                 test_a_glossary_file_with_an_overlong_field_is_a_problem_with_its_line_not_a_crash
+ 3 quadratic structuring         test_structuring_and_segmenting_are_linear_in_the_number_of_paragraphs
+ 4 no limits                     test_a_zip_bomb_is_refused_before_it_is_unpacked, test_files_that_are_not_regular_files_are_refused,
+                                 test_size_limits_are_clear_and_adjustable
+ 5 same stem                     test_inputs_with_the_same_stem_are_refused_before_anything_is_written
+ 6 XLIFF export/import           test_xliff_export_survives_control_characters_and_import_refuses_a_bad_original,
+                                 test_control_characters_never_reach_a_writer
+ 7 TMX XML errors, entities      test_a_broken_or_hostile_tmx_is_one_line_and_expands_nothing
+ 8 non-UTF-8 file name           test_a_file_name_that_is_not_utf8_is_one_line
+ 9 cut UTF-8, HTML fragment      test_utf8_cut_inside_a_character_is_named_never_mojibake_and_an_html_fragment_is_html
+10 kill -9 during translate      test_kill_9_during_translate_never_leaves_a_json_without_its_html_and_tmx
+11 long name, TBX errors, entity test_a_244_character_input_name_is_named_in_the_message_never_a_temporary_file,
+                                 test_tbx_import_errors_name_the_file_and_the_line, test_an_entity_reference_in_a_docx_keeps_the_text_after_it
+The fuzz suite itself is tests/test_fuzz.py; scripts/fuzz.py runs it for 10,000+ cases.
+"""
 
 from __future__ import annotations
 
@@ -291,12 +310,12 @@ def test_kill_9_during_translate_never_leaves_a_json_without_its_html_and_tmx(ti
 
     articles, out = tmp_path / "in", tmp_path / "out"
     articles.mkdir()
-    for n in range(60):
+    for n in range(12):
         (articles / f"bai-{n:02d}.txt").write_text(ARTICLE.replace("thường kỳ", f"thứ {n}"), encoding="utf-8")
     argv = ["translate", str(articles), "--out", str(out), "--model", str(tiny_model), "--max-length", "4", "--quiet"]
     run = subprocess.Popen([sys.executable, "-m", "vi2en", *argv], stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1"})
     waited = time.monotonic()
-    while not list(out.glob("*.json")) and run.poll() is None and time.monotonic() - waited < 300:
+    while not list(out.glob("*.json")) and run.poll() is None and time.monotonic() - waited < 120:
         time.sleep(0.05)
     run.send_signal(signal.SIGKILL)  # no handler, no finally: whatever was half-done stays on disk
     run.wait()
@@ -306,4 +325,4 @@ def test_kill_9_during_translate_never_leaves_a_json_without_its_html_and_tmx(ti
         assert {f"{stem}.html", f"{stem}.tmx"} <= names, f"{json} without its other outputs"
     assert main(argv) == 0  # the next run cleans what the killed one left and finishes the set
     names = {p.name for p in out.iterdir()}
-    assert not [n for n in names if n.endswith(".tmp")] and len(names) == 3 * 60
+    assert not [n for n in names if n.endswith(".tmp")] and len(names) == 3 * 12
