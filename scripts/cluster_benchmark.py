@@ -52,6 +52,7 @@ def main() -> int:
     parser.add_argument("--actors", type=int, default=os.cpu_count(), help="translator actors, one CPU each (default: the CPU count)")
     parser.add_argument("--model", help="model name or folder (default: the one translate uses)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each kind, taking turns; the best is printed")
+    parser.add_argument("--batch-segments", type=int, default=56, help="segments translated together, in every run (default: 56, eight articles: a few groups to share out)")
     options = parser.parse_args()
 
     import ray
@@ -67,7 +68,7 @@ def main() -> int:
 
         def timed(out: str, *extra: str) -> float:
             t = time.perf_counter()
-            assert vi2en(["translate", str(folder), "--out", f"{tmp}/{out}", "--quiet", *model, *extra]) == 0
+            assert vi2en(["translate", str(folder), "--out", f"{tmp}/{out}", "--quiet", "--batch-segments", str(options.batch_segments), *model, *extra]) == 0
             return time.perf_counter() - t
 
         def identical(out: str) -> int:
@@ -86,14 +87,14 @@ def main() -> int:
         same = {actors: identical(f"cluster-{actors}-0") for actors in runs}
 
     per_hour = lambda seconds: n / seconds * 3600  # noqa: E731
-    print(f"{n} composed articles of {options.sentences + 1} segments; {cores} CPU cores; every run loads the model, the cluster's actors each load their own")
+    print(f"{n} composed articles of {options.sentences + 1} segments, translated {options.batch_segments} segments at a time; {cores} CPU cores; every run loads the model, the cluster's actors each load their own")
     print(f"{'run':38} {'seconds':>8} {'articles/h':>11} {'per core':>9} {'vs plain':>9} {'identical':>10}")
     print(f"{'plain local run (no Ray)':38} {plain:8.1f} {per_hour(plain):11.0f} {per_hour(plain) / cores:9.0f} {1:9.2f} {'-':>10}")
     for actors, seconds in runs.items():
         print(f"{f'local Ray cluster, {actors} actor(s) of 1 CPU':38} {seconds:8.1f} {per_hour(seconds):11.0f} {per_hour(seconds) / actors:9.0f} {seconds / plain:9.2f} {f'{same[actors]}/{n}':>10}")
     print(f"starting Ray itself, once per cluster: {ray_start:.1f} s")
     print("identical: JSON outputs equal to the plain run's but for the timestamp. With more than one actor, a sentence the plain run")
-    print("translated in one article's batch can be translated in another's, and the model's output depends on its batch (README).")
+    print("took from its cache (translated in an earlier group) is translated again in another batch, and the model's output depends on its batch.")
     return 0
 
 if __name__ == "__main__":

@@ -204,6 +204,7 @@ def _backfill(ray, args: argparse.Namespace, inputs: list[str]) -> int:
     # progress is ours (articles done of the total, as they come back): not Ray Data's bars and log
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     ray.data.DataContext.get_current().enable_progress_bars = False
+    ray.data.DataContext.get_current().execution_options.preserve_order = True
     from vi2en.cli import _limits
     from vi2en.pipeline import BATCH_SEGMENTS
 
@@ -214,7 +215,8 @@ def _backfill(ray, args: argparse.Namespace, inputs: list[str]) -> int:
         ArticleTranslator,
         fn_constructor_args=(args, os.getcwd(), batch_segments),
         batch_size=1,  # one group of articles at a time, as a local run translates them
-        compute=ray.data.ActorPoolStrategy(size=actors),
+        # one group at a time per actor, in the archive's order: its cache then holds what a local run's would
+        compute=ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1),
         **per_actor,
     )
     tally = Backfill(total=len(inputs))
