@@ -146,6 +146,8 @@ def test_spelled_out_small_numbers_count_as_their_digits():
     assert missing_numbers("vận động 9 hộ di dời", "moved Nine households") == []
     assert missing_numbers("vận động 9 hộ di dời", "moved ten households") == ["9"]
     assert missing_numbers("có 21 người", "twenty-one people") == ["21"]  # compounds are written in digits by house style
+    assert missing_numbers("Kỳ họp thứ 8, Quốc hội khóa XV", "The eighth session of the 15th National Assembly") == []
+    assert missing_numbers("Hội nghị Trung ương 6", "the fifth plenum") == ["6"]
 
 
 def test_english_month_names_and_abbreviations_count_as_their_numbers():

@@ -45,17 +45,20 @@ _MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r"|" + "
 # House style spells out small counts ("9 hộ" → "nine households"): the words count as numbers.
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                 "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# and ordinals: "Kỳ họp thứ 8" is rightly "the eighth session", "Hội nghị Trung ương 6" "the sixth plenum"
+ORDINAL_WORDS = ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+                 "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth"]
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS + ORDINAL_WORDS) + r")\b", re.IGNORECASE)
 
 
 def numbers(text: str) -> list[str]:
     """Digit groups as they must appear in the English: separators dropped for comparison.
 
     English month names count as their numbers, since "17/1" is rightly "January 17", and so do
-    the number words zero to twenty.
+    the number words and ordinals up to twenty.
     """
     found = [str(MONTHS.index(next(m for m in MONTHS if m.startswith(name.lower()))) + 1) for name in _MONTH.findall(text)]
-    found += [str(NUMBER_WORDS.index(word.lower())) for word in _NUMBER_WORD.findall(text)]
+    found += [str((NUMBER_WORDS + ORDINAL_WORDS).index(word.lower()) % len(NUMBER_WORDS)) for word in _NUMBER_WORD.findall(text)]
     for m in _NUMBER.finditer(text):
         value = m.group(0)
         if _THOUSANDS.fullmatch(value):  # 1.000 (vi) and 1,000 (en) are one number
