@@ -224,11 +224,17 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
         def read(doc) -> None:  # the total grows as articles are read, while the model works
             bar.total += len(doc.segments)
+            bar.set_description_str("translating")
             bar.refresh()
+
+        def translated(n: int) -> None:
+            bar.update(n)
+            if bar.n >= bar.total:  # what remains is putting back terms the model left out
+                bar.set_description_str("checking terms")
 
         try:
             batching = {} if args.batch_segments is None else {"batch_segments": args.batch_segments}
-            for path, outcome in zip(inputs, run.translate_all(inputs, Path(args.out), progress=bar.update, read=read, **batching)):
+            for path, outcome in zip(inputs, run.translate_all(inputs, Path(args.out), progress=translated, read=read, **batching)):
                 if outcome.error:
                     failures += 1
                     bar.clear()
