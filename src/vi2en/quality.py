@@ -16,6 +16,7 @@ validation sentences cannot support much more.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import math
@@ -297,6 +298,11 @@ def final_scores(model: QualityModel, rows: Sequence[Row], penalties: dict[str, 
     return scores
 
 
+def flagged(model: QualityModel, rows: Sequence[Row], penalties: dict[str, float]) -> list[bool]:
+    """Which rows the score flags: a rule raised a flag, or the score is under the threshold."""
+    return [bool(r.rule_flags) or s < model.threshold for s, r in zip(final_scores(model, rows, penalties), rows)]
+
+
 def choose_threshold(model: QualityModel, sets: Sequence[Sequence[Row]], share: float, penalties: dict[str, float]) -> float:
     """The highest threshold at which at most `share` of each validation set is flagged in all
     (the rules' flags included)."""
@@ -351,22 +357,26 @@ class QualityResources:
 
     @classmethod
     def for_model(cls, model_dir: Path | None) -> QualityResources:
-        """The model's own weights and source vocabulary where it ships them, else the default."""
-        folder = Path(model_dir) / QUALITY_FOLDER if model_dir else None
-        weights = folder / "weights.json" if folder else None
-        vocabulary = folder / "source-words.txt" if folder else None
-        return cls(
-            model=QualityModel.load(weights if weights and weights.is_file() else DEFAULT_WEIGHTS),
-            source_words=SourceWords.load(vocabulary) if vocabulary and vocabulary.is_file() else None,
-            english=_english_lm(),
-        )
+        """The model's own weights and source vocabulary where it ships them, else the default.
+
+        Read once a process for each model: every group of articles, and every score without
+        resources given, asks again."""
+        return _resources_for(Path(model_dir) if model_dir else None)
 
 
-_LM_CACHE: list[EnglishLM] = []
+@functools.lru_cache(maxsize=8)
+def _resources_for(model_dir: Path | None) -> QualityResources:
+    folder = model_dir / QUALITY_FOLDER if model_dir else None
+    weights = folder / "weights.json" if folder else None
+    vocabulary = folder / "source-words.txt" if folder else None
+    return QualityResources(
+        model=QualityModel.load(weights if weights and weights.is_file() else DEFAULT_WEIGHTS),
+        source_words=SourceWords.load(vocabulary) if vocabulary and vocabulary.is_file() else None,
+        english=_english_lm(),
+    )
 
 
+@functools.cache
 def _english_lm() -> EnglishLM:
-    # loaded once a process: every article in a batch reads the same model
-    if not _LM_CACHE:
-        _LM_CACHE.append(EnglishLM.load(ENGLISH_LM))
-    return _LM_CACHE[0]
+    # one for every model: it is the project's English, not the model's
+    return EnglishLM.load(ENGLISH_LM)

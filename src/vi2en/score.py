@@ -4,7 +4,7 @@ score = estimate · Π penalty(flag)
 
 - the estimate is a prediction of the sentence's chrF++ from continuous signals (`FEATURES`:
   the model's confidence, agreement between its n-best hypotheses, attention coverage, how
-  novel the source is to the model, the English's fluency, length and leftovers), combined
+  novel the source is to the model, the English's fluency and its length), combined
   by weights fitted on validation data (vi2en.quality);
 - each signal in `SIGNALS` checks one rule (its raw value goes into the segment's signals) and
   may raise a flag, which multiplies the score by its penalty, so a sentence with a missing
