@@ -22,7 +22,7 @@ from pathlib import Path
 
 from vi2en.corpus import DataError, check_allowed
 from vi2en.evaluate import pearson, spearman, worst_flagged
-from vi2en.quality import FLAG_SHARE, RIDGE, QualityModel, Row, final_scores, fit_weights, save_rows, with_interactions
+from vi2en.quality import FLAG_SHARE, RIDGE, QualityModel, Row, final_scores, fit_weights, flagged, save_rows, with_interactions
 from vi2en.score import ANY_BACKEND, FEATURES, PENALTIES
 
 
@@ -50,8 +50,7 @@ def refuse_test_sets(path: Path) -> None:
 def measure(model: QualityModel, rows: list[Row]) -> dict:
     scores = final_scores(model, rows, PENALTIES)
     chrf = [r.chrf for r in rows]
-    flags = [bool(r.rule_flags) or s < model.threshold for s, r in zip(scores, rows)]
-    worst = worst_flagged(chrf, flags)
+    worst = worst_flagged(chrf, flagged(model, rows, PENALTIES))
     return {"pearson": pearson(scores, chrf), "spearman": spearman(scores, chrf), "worst_recall": worst["recall"], "flagged_share": worst["flagged_total"] / len(rows)}
 
 
