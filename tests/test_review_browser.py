@@ -84,7 +84,7 @@ def review_thread(out: Path, port: int = 0, editor: str = "Lan", glossary: Path 
 def open_article(page, url: str, stem: str):
     page.goto(url)
     page.click(f"a[href='/a/{stem}']")
-    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("#segments[data-ready=yes]")).to_be_attached()  # review.js has run
 
 
 def log_in(page, url: str, name: str, password: str):

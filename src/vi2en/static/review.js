@@ -109,6 +109,7 @@ for (const row of rows) {
   const box = area(row);
   const kept = JSON.parse(localStorage.getItem(key(row)) || "null");
   if (kept && kept.en !== box.dataset.saved) { box.value = kept.en; row.dataset.version = kept.version; markUnsaved(row, true); }
+  else if (box.value !== box.dataset.saved) markUnsaved(row, true);  // typed before this script ran
   else localStorage.removeItem(key(row));
   grow(box);
   box.addEventListener("input", () => { markUnsaved(row, true); grow(box); });
@@ -191,3 +192,5 @@ document.addEventListener("keydown", e => {
   else if (e.key === "a" && current && body.dataset.canApprove === "yes") save([current], true);
   else if (e.key === "e" && current) { e.preventDefault(); area(current).focus(); }
 });
+// Tells a test (or a user script) that every handler is in place: typing before this is kept too, by the check above.
+body.dataset.ready = "yes";
