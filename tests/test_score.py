@@ -155,6 +155,23 @@ def test_english_month_names_and_abbreviations_count_as_their_numbers():
     assert missing_numbers("ngày 17/1", "on the 17th") == ["1"]
 
 
+def test_numbers_house_style_writes_in_words_are_not_missing():
+    # corpus/README.md: "100%" is "all", "24/24 giờ" is "around the clock", "1.078/1.078" is "all 1,078"
+    assert missing_numbers("kiểm tra 100% hồ chứa trên 1 triệu m³", "inspected all reservoirs over 1 million m³") == []
+    assert missing_numbers("kiểm tra 100% hồ chứa", "inspected the reservoirs") == ["100"]
+    assert missing_numbers("trực 24/24 giờ", "on duty around the clock") == [] and missing_numbers("trực 24/24 giờ", "on duty") == ["24"]
+    assert missing_numbers("đã có 1.078/1.078 tàu cá", "all 1,078 fishing vessels") == []
+    assert missing_numbers("đã có 1.078/1.078 tàu cá", "all fishing vessels") == ["1078"]
+    # a shared month is written once for a range; a day-month date that only looks like a fraction is not one
+    assert missing_numbers("từ ngày 12/2 đến ngày 18/2/2025", "from February 12 to 18, 2025") == []
+    assert missing_numbers("từ ngày 12/2 đến ngày 18/2/2025", "from 12 to 18, 2025") == ["2", "2"]
+    assert missing_numbers("có 1.000 người, ngày 02/02/2023", "1,000 people on February 3, 2023") == ["2"]
+    assert missing_numbers("thu hoạch 150 nghìn tấn lúa", "harvested 150,000 tonnes of rice") == []
+    assert missing_numbers("thu hoạch 150 nghìn tấn lúa", "harvested 15,000 tonnes of rice") == ["150"]
+    # thousands inside a longer number group, and dates with dots, keep their values
+    assert missing_numbers("từ 2.300 lên 2.500 người ngày 1.1.2024", "from 2,300 to 2,500 people on 1 January 2024") == []
+
+
 def test_scores_are_rounded_to_one_decimal_and_log_probabilities_to_four():
     score, _, signals = score_segment(VI, EN, -0.123456)
     assert score == 87.7 and signals["mean_logprob"] == -0.1235

@@ -34,7 +34,7 @@ UNSURE_LOGPROB = math.log(0.05)  # a token the model gave under 5% counts as uns
 LENGTH_RATIO_RANGE = (0.45, 2.2)
 
 # Numbers, dates, times and document codes (21-NQ/TW, 96-QĐ/TW) that must survive translation.
-_THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[.,]\d{3})+(?![.,]?\d)")
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*(?:-[A-ZĐ]+(?:/[A-ZĐ]+)*)?")
 
 
@@ -60,18 +60,50 @@ def numbers(text: str) -> list[str]:
     found = [str(MONTHS.index(next(m for m in MONTHS if m.startswith(name.lower()))) + 1) for name in _MONTH.findall(text)]
     found += [str((NUMBER_WORDS + ORDINAL_WORDS).index(word.lower()) % len(NUMBER_WORDS)) for word in _NUMBER_WORD.findall(text)]
     for m in _NUMBER.finditer(text):
-        value = m.group(0)
-        if _THOUSANDS.fullmatch(value):  # 1.000 (vi) and 1,000 (en) are one number
-            value = re.sub(r"[.,]", "", value)
+        # 1.000 (vi) and 1,000 (en) are one number, alone or in "1.078/1.078"
+        value = _THOUSANDS.sub(lambda group: re.sub(r"[.,]", "", group.group(0)), m.group(0))
         for part in re.split(r"[.,:/\s-]+", value):
             if part.isdigit():
                 found.append(part.lstrip("0") or "0")
     return found
 
 
+# House style writes some numbers as words or otherwise (corpus/STYLE.md): "100% hồ chứa" is "all
+# reservoirs", "trực 24/24 giờ" is "on duty around the clock", "1.078/1.078 tàu" is "all 1,078
+# vessels". Each pattern of the Vietnamese is met by its English wording, or by the digits.
+_WHOLE = re.compile(r"\b100\s?%")
+_ALL = re.compile(r"\b(all|every|entire|entirely|whole|full|fully|complete|completely)\b", re.IGNORECASE)
+_ROUND_THE_CLOCK = re.compile(r"\b24/24\b")
+_CLOCK = re.compile(r"\b(a)?round[- ]the[- ]clock\b", re.IGNORECASE)
+_SAME_FRACTION = re.compile(r"(?<![\d/.,])(\d[\d.,]*)/\1(?![\d/.,])")  # "1.078/1.078": all of them, the number once
+# "từ ngày 12/2 đến ngày 18/2/2025" is "from February 12 to 18, 2025": the month once
+_DAY_MONTH = re.compile(r"\b(\d{1,2})/(\d{1,2})\b")
+_THOUSAND = re.compile(r"\b(\d{1,3}) (?:nghìn|ngàn)\b")  # "150 nghìn tấn" is "150,000 tonnes"
+
+
+def _worded(vi: str, en: str) -> Counter:
+    """Numbers of `vi` that `en` renders in words or states once for several mentions."""
+    worded: Counter = Counter()
+    for m in _SAME_FRACTION.finditer(vi):
+        worded.update(numbers(m.group(1)))
+    if _ALL.search(en):
+        worded["100"] += len(_WHOLE.findall(vi))
+    if _CLOCK.search(en):
+        worded["24"] += len(_ROUND_THE_CLOCK.findall(vi))  # the same fraction counted it once already
+    in_english = Counter(numbers(en))
+    for m in _THOUSAND.finditer(vi):
+        if in_english[str(int(m.group(1)) * 1000)]:
+            worded[m.group(1).lstrip("0") or "0"] += 1
+    months = Counter(str(int(m.group(2))) for m in _DAY_MONTH.finditer(vi) if 1 <= int(m.group(2)) <= 12)
+    for month, count in months.items():
+        if MONTHS[int(month) - 1].capitalize() in en or MONTHS[int(month) - 1][:3].capitalize() in en:
+            worded[month] += count - 1
+    return +worded
+
+
 def missing_numbers(vi: str, en: str) -> list[str]:
     # Compare digit groups, not formats: "17/1" may become "17 January", "1.000" becomes "1,000".
-    need = Counter(numbers(vi))
+    need = Counter(numbers(vi)) - _worded(vi, en)
     have = Counter(numbers(en))
     return sorted((need - have).elements())
 
