@@ -42,9 +42,9 @@ def counting(translator) -> list[int]:
     sizes: list[int] = []
     generate = translator.backend.generate
 
-    def spy(sources, prefixes=None):
+    def spy(sources):
         sizes.append(len(sources))
-        return generate(sources, prefixes)
+        return generate(sources)
 
     translator.backend.generate = spy
     return sizes

@@ -10,7 +10,7 @@ import torch
 
 from vi2en.models import convert
 from vi2en.backends import Hypothesis, ModelError, open_translator
-from vi2en.backends.forcing import MAX_PLACES, _candidates, _Forcing
+from vi2en.backends.forcing import MAX_PLACES, _Forcing, _places
 
 
 def Translator(path, **options):
@@ -240,23 +240,26 @@ def test_force_puts_every_required_string_into_any_models_output(tiny_model, con
         assert [h.text for h in translator.translate(sentences)] == [h.text for h in plain]  # the cache holds the model's own output
 
 
-def test_force_scores_the_term_where_the_model_wants_it(converted):
-    """Of the places forcing tries, the one whose term tokens the model scores highest wins:
-    compared with scoring each of those places by hand (the same floats, whatever the CPU)."""
+def test_force_puts_the_term_where_the_model_scores_the_whole_english_highest(converted):
+    """Of the places forcing tries, the one where the model scores the whole English (the term
+    spliced in, the rest of its sentence kept) highest wins: compared with scoring each place by
+    hand (the same floats, whatever the CPU). The kept English is scored again as its own."""
     translator = CT2Translator(converted, beam_size=1, max_length=6)
     sentence = "Chào bạn."
     hyp = translator.translate([sentence])[0]
-    term, candidates = _candidates(translator.folder, _Forcing(0, sentence, translator.encode(sentence), hyp, ["Party"]))
-    assert term == translator.folder.encode_target("Party") and len(candidates) >= 1
+    term, places = _places(translator.folder, _Forcing(0, sentence, translator.encode(sentence), hyp, ["Party"]))
+    assert term == translator.folder.encode_target("Party") and len(places) >= 2
     source = translator.encode(sentence)
-    by_hand = [sum(translator.backend.score([source], [c])[0][-len(term) - 1 : -1]) for c in candidates]
-    best = candidates[by_hand.index(max(by_hand))]
+    spliced = [hyp.ids[:at] + term + hyp.ids[at:] for at in places]
+    by_hand = [sum(translator.backend.score([source], [ids])[0]) for ids in spliced]
     forced = translator.force([sentence], [["Party"]])[0]
-    assert forced.ids[: len(best)] == best
+    assert forced.ids == spliced[by_hand.index(max(by_hand))]
+    assert forced.token_logprobs == translator.backend.score([source], [forced.ids])[0]  # its own, end token included
+    assert forced.alternatives == hyp.alternatives and len(forced.unconditional_logprobs) == len(forced.token_logprobs)
 
 
 class _Pieces:
-    """A model folder's target side reduced to what `_candidates` reads: ten one-piece words."""
+    """A model folder's target side reduced to what `_places` reads: one-piece words."""
 
     max_input_tokens = 64
 
@@ -272,10 +275,25 @@ def test_force_tries_only_places_near_the_terms_place_in_the_source():
     source is tried near the end of the translation, not at its start."""
     hyp = Hypothesis("w " * 10, ids=list(range(10)))
     sentence = "một hai ba bốn năm sáu bảy tám chín Party"
-    _, candidates = _candidates(_Pieces(), _Forcing(0, sentence, [1], hyp, ["Party"]))
-    assert MAX_PLACES == 4 and [len(c) - 1 for c in candidates] == [7, 8, 9, 10]  # the four word starts closest to 0.88 of the way
-    _, at_start = _candidates(_Pieces(), _Forcing(0, "Party " + sentence[:-6], [1], hyp, ["Party"]))
-    assert [len(c) - 1 for c in at_start] == [0, 1, 2, 3]
+    _, places = _places(_Pieces(), _Forcing(0, sentence, [1], hyp, ["Party"]))
+    assert MAX_PLACES == 4 and places == [7, 8, 9, 10]  # the four word starts closest to 0.88 of the way
+    _, at_start = _places(_Pieces(), _Forcing(0, "Party " + sentence[:-6], [1], hyp, ["Party"]))
+    assert at_start == [0, 1, 2, 3]
+
+
+def test_a_string_put_in_is_never_split_by_the_next():
+    """A term of several pieces put in stays whole: the next string goes before or after it."""
+    class Folder(_Pieces):
+        def decode(self, ids):
+            return " ".join(map(str, ids))
+
+    f = _Forcing(0, "Party ở đây", [1], Hypothesis("w " * 4, ids=[1, 2, 3, 4]), ["Party", "here"])
+    f.put(Folder(), 2, [7, 8, 9])
+    assert f.ids == [1, 2, 7, 8, 9, 3, 4] and f.placed == [(2, 5)]
+    _, places = _places(Folder(), f)
+    assert not {3, 4} & set(places)
+    f.put(Folder(), 0, [5])
+    assert f.placed == [(3, 6), (0, 1)] and f.ids == [5, 1, 2, 7, 8, 9, 3, 4]
 
 
 def test_ct2_backend_follows_the_models_generation_rules(converted, tmp_path):

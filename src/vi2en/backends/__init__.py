@@ -1,12 +1,12 @@
 """Translation backends: one declared protocol, a registry, and `open_translator`.
 
-A backend holds a loaded model and does only what needs the model: `generate` (beam search,
-optionally continuing a forced target prefix) and `score` (teacher-forced log-probabilities).
+A backend holds a loaded model and does only what needs the model: `generate` (beam search)
+and `score` (teacher-forced log-probabilities).
 What it can do is declared in `capabilities`, as CTranslate2 declares its own:
 
 - `logprobs`: its hypotheses carry per-token log-probabilities (the quality score's confidence);
-- `score`: `score()` works, so terms can be placed where the model finds them likely;
-- `prefix`: `generate(prefixes=...)` continues a forced prefix, so a term can be forced in;
+- `score`: `score()` and `rescore()` work, so a term the model left out can be put where the
+  model finds it most likely (forcing.py);
 - `text`: it takes text, not token ids (an LLM, an HTTP endpoint): `generate` gets
   `prompts.Request`s and `open_translator` wraps it in backends/chat.py's `ChatTranslator`.
 
@@ -56,9 +56,11 @@ class Backend(Protocol):
     device: str
     beam_size: int
 
-    def generate(self, sources: list[list[int]], prefixes: list[list[int]] | None = None) -> list[Hypothesis]: ...
+    def generate(self, sources: list[list[int]]) -> list[Hypothesis]: ...
 
     def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]: ...
+
+    def rescore(self, sources: list[list[int]], hyps: list[Hypothesis]) -> list[Hypothesis]: ...
 
     def release_memory(self) -> None: ...
 

@@ -84,6 +84,13 @@ class Translator:
             self._cache.popitem(last=False)
         return [found[key] for key in keys]
 
+    @property
+    def can_force(self) -> bool:
+        """Whether `force` can put a string in (the backend can score)."""
+        from vi2en.backends.forcing import NEEDS
+
+        return NEEDS <= self.backend.capabilities
+
     def force(self, sentences: list[str], required: list[list[str]]) -> list[Hypothesis]:
         """Translations holding every string of `required` for each sentence (forcing.py)."""
         from vi2en.backends.forcing import force_pieces
@@ -129,11 +136,11 @@ class Translator:
         last = next((i for i in range(len(ids) - 1, -1, -1) if ids[i] not in special), first - 1)
         return ids[:first], ids[first : last + 1], ids[last + 1 :]
 
-    def _run(self, sources: list[list[int]], prefixes: list[list[int]] | None = None, progress=None, last_of=None) -> list[Hypothesis]:
+    def _run(self, sources: list[list[int]], progress=None, last_of=None) -> list[Hypothesis]:
         """Generate for every source in length-sorted batches, in input order."""
         results: list[Hypothesis | None] = [None] * len(sources)
         for batch in self.batches(sources):
-            hyps = self.generate_safely([sources[i] for i in batch], [prefixes[i] for i in batch] if prefixes else None)
+            hyps = self.generate_safely([sources[i] for i in batch])
             for i, hyp in zip(batch, hyps):
                 results[i] = hyp
             if progress:
@@ -151,10 +158,10 @@ class Translator:
                 batches.append([i])
         return batches
 
-    def generate_safely(self, sources: list[list[int]], prefixes: list[list[int]] | None = None) -> list[Hypothesis]:
+    def generate_safely(self, sources: list[list[int]]) -> list[Hypothesis]:
         """On out-of-memory, halve the batch and try again; one sentence that does not fit is an error."""
         try:
-            return self.backend.generate(sources, prefixes)
+            return self.backend.generate(sources)
         except (RuntimeError, MemoryError) as e:
             if not (isinstance(e, MemoryError) or "out of memory" in str(e).lower()):
                 raise
@@ -162,7 +169,7 @@ class Translator:
                 raise ModelError(f"{self.folder.path}: out of memory translating one sentence of {len(sources[0])} tokens; try a smaller --max-length or --device cpu") from None
             self.backend.release_memory()
             half = len(sources) // 2
-            return self.generate_safely(sources[:half], prefixes and prefixes[:half]) + self.generate_safely(sources[half:], prefixes and prefixes[half:])
+            return self.generate_safely(sources[:half]) + self.generate_safely(sources[half:])
 
 
 def join(parts: list[Hypothesis], pieces: list[str]) -> Hypothesis:

@@ -63,7 +63,7 @@ class CausalLMBackend:
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
 
-    def generate(self, sources: list[prompts.Request], prefixes=None) -> list[Hypothesis]:
+    def generate(self, sources: list[prompts.Request]) -> list[Hypothesis]:
         import torch
 
         tok = self.tokenizer

@@ -6,7 +6,7 @@ it `prompts.Request`s instead of ids: the sentence, cut at clause boundaries whe
 than a character budget, with the sentences before it as context. Every answer is cleaned and
 checked (`prompts.problems`); a broken one is asked for once more with a reminder, and the
 better of the two is kept. Term enforcement (terms.enforce) then verifies, retries and flags
-exactly as for any other backend: a text backend cannot score or continue a prefix, so
+exactly as for any other backend: a text backend cannot score, so
 forcing is skipped and what is still missing is flagged.
 """
 
@@ -72,7 +72,7 @@ class ChatTranslator(Translator):
         context = self._before.get(sentence, ())
         return pieces, [prompts.Request(p, context=context) for p in pieces]
 
-    def generate_safely(self, sources: list[prompts.Request], prefixes=None) -> list[Hypothesis]:
+    def generate_safely(self, sources: list[prompts.Request]) -> list[Hypothesis]:
         """Answers cleaned and checked; a broken one asked for once more, the better one kept."""
         hyps = [_cleaned(h) for h in self.backend.generate(sources)]
         broken = {i: found for i, (h, r) in enumerate(zip(hyps, sources)) if (found := prompts.problems(h.text, r))}

@@ -7,6 +7,7 @@ teacher-forced pass, far cheaper than the beam search itself.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from vi2en.backends import Hypothesis
@@ -19,7 +20,7 @@ SCORE_BATCH_TOKENS = 512  # scoring holds a full-vocabulary row per target token
 
 class CT2Backend:
     name = "ctranslate2"
-    capabilities = frozenset({"logprobs", "score", "prefix"})
+    capabilities = frozenset({"logprobs", "score"})
 
     def __init__(self, path: Path, *, beam_size: int = 4, max_length: int = 256, device: str | None = None, threads: int = 0):
         import ctranslate2
@@ -54,19 +55,18 @@ class CT2Backend:
         target = self.folder.family.target_token
         return [target] if target else []
 
-    def generate(self, sources: list[list[int]], prefixes: list[list[int]] | None = None) -> list[Hypothesis]:
+    def generate(self, sources: list[list[int]]) -> list[Hypothesis]:
         folder = self.folder
         tokens = [folder.pieces(s) for s in sources]
         language = self._language()
-        forced = [language + folder.pieces(p) for p in prefixes] if prefixes else [language] * len(sources)
         min_new, max_new = self.length_bounds(sources)
         min_new = max(min_new, self.rules["min_new_tokens"])
         offset = len(language)  # the language code counts as a decoding step for CTranslate2
         results = self.model.translate_batch(
             tokens,
-            target_prefix=forced if any(forced) else None,
+            target_prefix=[language] * len(sources) if language else None,
             beam_size=self.beam_size,
-            max_decoding_length=min(max_new + max(map(len, forced)), folder.max_input_tokens - 1),
+            max_decoding_length=min(max_new + offset, folder.max_input_tokens - 1),
             min_decoding_length=min_new + offset,
             no_repeat_ngram_size=self.rules["no_repeat_ngram_size"],
             repetition_penalty=self.rules["repetition_penalty"],
@@ -84,22 +84,28 @@ class CT2Backend:
             return folder.tokenizer.convert_tokens_to_ids(tokens[:-1] if ended else tokens), ended
 
         best = [ids_of(r.hypotheses[0]) for r in results]
-        targets = [i for i, _ in best]
-        # the same English scored against an empty source: how much the output owes to the
-        # Vietnamese at all (a hallucination is nearly as likely without it; Dale et al. 2023)
-        empty = [[folder.tokenizer.eos_token_id]] * len(sources)
-        hyps = []
-        for (out_ids, end), logprobs, unconditional, result, source in zip(best, self.score(sources, targets), self.score(empty, targets), results, sources):
-            # scoring always adds the end token; it counts only if the search produced it
-            hyps.append(Hypothesis(
-                text=folder.decode(out_ids),
-                token_logprobs=logprobs if end else logprobs[:-1],
-                ids=out_ids,
+        hyps = [
+            Hypothesis(
+                text=folder.decode(out_ids), ids=out_ids,
                 alternatives=[folder.decode(ids_of(h)[0]) for h in result.hypotheses[1:]],
                 coverage=attention_coverage(result.attention[0][offset:], len(source)) if result.attention else None,
-                unconditional_logprobs=unconditional if end else unconditional[:-1],
-            ))
-        return hyps
+            )
+            for (out_ids, _), result, source in zip(best, results, sources)
+        ]
+        return self.rescore(sources, hyps, ended=[end for _, end in best])
+
+    def rescore(self, sources: list[list[int]], hyps: list[Hypothesis], ended: list[bool] | None = None) -> list[Hypothesis]:
+        """The hypotheses with the log-probabilities of their ids: with the source, and against
+        an empty source — how much the output owes to the Vietnamese at all (a hallucination is
+        nearly as likely without it; Dale et al. 2023). Scoring always adds the end token; it
+        counts only where the search produced it (`ended`; forcing's spliced English has it)."""
+        targets = [h.ids for h in hyps]
+        empty = [[self.folder.tokenizer.eos_token_id]] * len(sources)
+        ended = ended or [True] * len(hyps)
+        return [
+            replace(h, token_logprobs=logprobs if end else logprobs[:-1], unconditional_logprobs=unconditional if end else unconditional[:-1])
+            for h, end, logprobs, unconditional in zip(hyps, ended, self.score(sources, targets), self.score(empty, targets))
+        ]
 
     def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
         language = self._language()

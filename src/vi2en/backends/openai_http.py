@@ -52,7 +52,7 @@ class OpenAIBackend:
     def release_memory(self) -> None:
         pass
 
-    def generate(self, sources: list[prompts.Request], prefixes=None) -> list[Hypothesis]:
+    def generate(self, sources: list[prompts.Request]) -> list[Hypothesis]:
         with ThreadPoolExecutor(max_workers=min(self.workers, len(sources)) or 1) as pool:
             return list(pool.map(self._complete, sources))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from vi2en.backends import Hypothesis
@@ -12,7 +13,7 @@ SCORE_BATCH_TOKENS = 512  # × a 54k vocabulary × 4 bytes ≈ 110 MB of logits 
 
 class TransformersBackend:
     name = "transformers"
-    capabilities = frozenset({"logprobs", "score", "prefix"})
+    capabilities = frozenset({"logprobs", "score"})
 
     def __init__(self, path: Path, *, beam_size: int = 4, max_length: int = 256, device: str | None = None, threads: int = 0):
         import torch
@@ -63,12 +64,10 @@ class TransformersBackend:
         mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
         return ids, mask
 
-    def generate(self, sources: list[list[int]], prefixes: list[list[int]] | None = None) -> list[Hypothesis]:
-        """Beam search; with `prefixes`, each output starts with its prefix's target ids."""
+    def generate(self, sources: list[list[int]]) -> list[Hypothesis]:
+        """Beam search, with the log-probabilities of the tokens chosen."""
         import torch
 
-        if prefixes and len(sources) > 1:  # generate() takes one decoder prefix length per call
-            return [h for s, p in zip(sources, prefixes) for h in self.generate([s], [p])]
         family, tok = self.folder.family, self.folder.tokenizer
         input_ids, attention_mask = self._padded(sources)
         min_new, max_new = self.length_bounds(sources)
@@ -76,11 +75,7 @@ class TransformersBackend:
         max_new = min(max_new, self.folder.max_input_tokens - 2)
         min_new = min(min_new, max_new)
         options = {}
-        if prefixes:
-            options["decoder_input_ids"] = torch.tensor([self._decoder_prefix() + prefixes[0]], device=self.device)
-            max_new = min(max_new, self.folder.max_input_tokens - options["decoder_input_ids"].shape[1] - 1)
-            min_new = min(min_new, max_new)
-        elif family.target_via == "forced_bos":
+        if family.target_via == "forced_bos":
             options["forced_bos_token_id"] = self.folder.target_token_id
             min_new, max_new = min_new + 1, max_new + 1  # the forced language code is a generated token here
         elif family.target_via == "decoder_start":
@@ -103,11 +98,11 @@ class TransformersBackend:
             logprobs = [float(s) for t, s in zip(tokens, scores.tolist()) if t not in scored_special and s > float("-inf")]
             ids = [t for t in seq.tolist()[start:] if t not in special]
             hyps.append(Hypothesis(text=self.folder.decode(ids), token_logprobs=logprobs, ids=ids))
-        if prefixes:  # the scores above cover only the tokens generated after the prefix
-            ended = out.sequences[0].tolist()[-1] == tok.eos_token_id
-            full = self.score(sources, [hyps[0].ids])[0]
-            hyps[0].token_logprobs = full if ended else full[:-1]
         return hyps
+
+    def rescore(self, sources: list[list[int]], hyps: list[Hypothesis]) -> list[Hypothesis]:
+        """The hypotheses with the log-probabilities of their ids, end token included (forcing's spliced English)."""
+        return [replace(h, token_logprobs=logprobs) for h, logprobs in zip(hyps, self.score(sources, [h.ids for h in hyps]))]
 
     def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
         """Teacher-forced log-probabilities of each target's tokens, then of the end token after them."""
