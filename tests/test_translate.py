@@ -240,6 +240,17 @@ def test_force_puts_every_required_string_into_any_models_output(tiny_model, con
         assert [h.text for h in translator.translate(sentences)] == [h.text for h in plain]  # the cache holds the model's own output
 
 
+def test_force_with_nothing_to_put_in_returns_the_models_own_output(tiny_model, converted, family_models, tmp_path_factory):
+    """A batch where no sentence needs forcing (no terms, or terms already there) changes nothing
+    and re-scores nothing: CI once failed here on an empty re-scoring call."""
+    sentences = [SENTENCE, "Đồng chí Hoàng Nghĩa Hiếu phát biểu."]
+    for name, translator in _forcing_translators(tiny_model, converted, family_models, tmp_path_factory):
+        plain = translator.translate(sentences)
+        assert [h.text for h in translator.force(sentences, [[], []])] == [h.text for h in plain], name
+        present = [[plain[0].text.split()[0]], []] if plain[0].text.split() else [[], []]
+        assert [h.text for h in translator.force(sentences, present)] == [h.text for h in plain], name
+
+
 def test_force_puts_the_term_where_the_model_scores_the_whole_english_highest(converted):
     """Of the places forcing tries, the one where the model scores the whole English (the term
     spliced in, the rest of its sentence kept) highest wins: compared with scoring each place by

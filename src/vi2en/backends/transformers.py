@@ -108,6 +108,8 @@ class TransformersBackend:
         """Teacher-forced log-probabilities of each target's tokens, then of the end token after them."""
         import torch
 
+        if not targets:
+            return []  # forcing asks to re-score what it changed, which may be nothing
         start = self._decoder_prefix()
         rows = [start + t + [self.folder.tokenizer.eos_token_id] for t in targets]
         scores: list[list[float]] = []
