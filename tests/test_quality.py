@@ -60,6 +60,10 @@ def test_nbest_agreement_is_one_when_the_beam_agrees_and_lower_when_it_does_not(
     differ = features_of(hypothesis=Hypothesis(text=EN, alternatives=["Heavy rain flooded three districts."]))["nbest_agreement"]
     assert same == pytest.approx(1.0) and differ < 0.3
     assert features_of()["nbest_agreement"] is None  # no alternatives: not measured
+    # the model's own text is compared, placeholders and all: the rendering put back is not doubt
+    raw = "The <t0> chaired the meeting this morning."
+    masked = features_of(hypothesis=Hypothesis(text=raw, alternatives=[raw]))["nbest_agreement"]
+    assert masked == pytest.approx(1.0)
 
 
 def test_attention_coverage_counts_source_tokens_left_unattended():

@@ -226,12 +226,14 @@ class Feature:
 
 def _agreement(e: Evidence) -> float | None:
     # Where the beam's runners-up say nearly the same thing, the model was sure of the meaning;
-    # where they diverge, it was guessing (n-best agreement, as in glass-box QE).
-    alternatives = e.hypothesis.alternatives
-    if not alternatives or not e.en.strip():
+    # where they diverge, it was guessing (n-best agreement, as in glass-box QE). The model's own
+    # text is compared, placeholders and all, as the runners-up are: the terms put back (or
+    # forced in) are the glossary's doing, not the model's doubt.
+    alternatives, own = e.hypothesis.alternatives, e.hypothesis.text
+    if not alternatives or not own.strip():
         return None
     chrf = _chrf()
-    return sum(chrf.sentence_score(e.en, [alt]).score for alt in alternatives) / len(alternatives) / 100
+    return sum(chrf.sentence_score(own, [alt]).score for alt in alternatives) / len(alternatives) / 100
 
 
 @functools.cache
