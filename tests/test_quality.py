@@ -91,6 +91,15 @@ def test_length_features():
     assert features_of()["source_words"] == pytest.approx(math.log1p(len(words(VI))))
 
 
+def test_rendered_share_counts_the_source_letters_the_glossary_rendered():
+    title = TermHit("Chủ tịch UBND tỉnh", "Chairman of the Provincial People's Committee", "title", "local.tsv:1", 0, 18, found=True)
+    letters = sum(not c.isspace() for c in VI)
+    assert features_of(hits=[title])["rendered_share"] == pytest.approx(sum(not c.isspace() for c in "Chủ tịch UBND tỉnh") / letters)
+    assert features_of(hits=[TermHit(**{**vars(title), "found": False})])["rendered_share"] == 0.0  # missing: the model's to get right
+    assert features_of(hits=[title, title])["rendered_share"] == features_of(hits=[title])["rendered_share"]  # overlaps count once
+    assert features_of()["rendered_share"] == 0.0
+
+
 # ---------------------------------------------------------------- the combination
 
 MODEL = QualityModel(["a", "b"], [1.0, 0.0], [2.0, 1.0], [6.0, -3.0], 50.0, 30.0, ["x"], "test")

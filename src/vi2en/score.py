@@ -276,6 +276,18 @@ def _source_words(e: Evidence) -> float | None:
     return math.log1p(len(words(e.vi)))
 
 
+def _rendered_share(e: Evidence) -> float:
+    # what the glossary and the entity rules rendered is right by construction, so the more of
+    # the source they cover, the less is left to the model (in news, titles, bodies, names and
+    # numbers are much of a sentence)
+    covered = set()
+    for hit in e.hits:
+        if hit.found:
+            covered.update(range(hit.start, hit.end))
+    letters = [i for i, c in enumerate(e.vi) if not c.isspace()]
+    return sum(i in covered for i in letters) / len(letters) if letters else 0.0
+
+
 FEATURES = [
     Feature("mean_logprob", lambda e: e.hypothesis.mean_logprob),
     Feature("unsure_tokens", _unsure_tokens),
@@ -288,10 +300,11 @@ FEATURES = [
     Feature("length_deviation", _length_deviation),
     Feature("word_ratio", _word_ratio),
     Feature("source_words", _source_words),
+    Feature("rendered_share", _rendered_share),
 ]
 
 # the features every backend can give: no n-best, no attention, no model's source vocabulary
-ANY_BACKEND = ["mean_logprob", "unsure_tokens", "fluency", "length_deviation", "word_ratio", "source_words"]
+ANY_BACKEND = ["mean_logprob", "unsure_tokens", "fluency", "length_deviation", "word_ratio", "source_words", "rendered_share"]
 
 # One line an editor can act on, per flag; {…} are filled from the segment's signals.
 EXPLANATIONS = {
@@ -333,6 +346,7 @@ _FEATURE_NAMES = {
     "fluency": "fluency of the English", "length_deviation": "length", "source_words": "sentence length",
     "unsure_tokens": "words the model was unsure of", "fragmentation": "made-up words",
     "source_reliance": "how much the English follows the Vietnamese", "word_ratio": "a short English",
+    "rendered_share": "little of the sentence rendered by the glossary",
 }
 
 
