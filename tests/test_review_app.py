@@ -213,6 +213,64 @@ def test_a_server_killed_during_a_save_keeps_all_or_nothing(out, translated_seed
     assert sqlite3.connect(memory.path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+def test_editors_racing_for_the_same_sentences_lose_no_acknowledged_save(out, translated_seed):
+    """Four editors save the same two sentences at once through the real server, each from the
+    version it last saw, taking the other's version from a 409 and trying again: every save the
+    server acknowledged is in the history exactly once, with versions 1, 2, 3... and no gaps,
+    and the memory holds the last one acknowledged."""
+    import threading
+
+    import requests
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "vi2en", "review", str(out), "--port", "0"], stdout=subprocess.PIPE, text=True, env=env)
+    doc = document.load(translated_seed)
+    contested = [s.id for s in doc.segments[:2]]
+    acknowledged: dict[str, list[tuple[int, str]]] = {sid: [] for sid in contested}
+    conflicts = [0]
+    try:
+        base = re.search(r"(http://127\.0\.0\.1:\d+/)", proc.stdout.readline()).group(1)
+
+        def editor(i: int) -> None:
+            session = requests.Session()
+            token = re.search(r'name="csrf-token" content="([^"]+)"', session.get(f"{base}a/{translated_seed.stem}").text).group(1)
+            seen = {sid: 0 for sid in contested}
+            for n in range(24):
+                sid = contested[n % 2]
+                text = f"Edit {n} by editor {i}."
+                while True:
+                    reply = session.post(f"{base}a/{translated_seed.stem}/save", headers={"X-CSRFToken": token},
+                                         json={"changes": [{"id": sid, "en": text, "version": seen[sid]}]}, timeout=60)
+                    if reply.status_code == 409:
+                        conflicts[0] += 1
+                        seen[sid] = reply.json()["conflicts"][0]["theirs"]["version"]
+                        continue
+                    reply.raise_for_status()
+                    seen[sid] = reply.json()["entries"][sid]["version"]
+                    acknowledged[sid].append((seen[sid], text))  # list.append is atomic under the GIL
+                    break
+
+        threads = [threading.Thread(target=editor, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        assert not any(t.is_alive() for t in threads)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+    memory = Memory(out / "vi2en-tm.sqlite")
+    state = memory.state(doc)
+    assert conflicts[0] > 0, "the editors never raced: the test proves nothing"
+    for sid in contested:
+        saves = sorted(acknowledged[sid])
+        assert len(saves) == 48  # 4 editors x 12 saves each, every one eventually acknowledged
+        history = [(row["version"], row["en"]) for row in memory.history(doc, sid)]
+        assert history == saves and [v for v, _ in saves] == list(range(1, 49))
+        assert (state.entries[sid].version, state.entries[sid].en) == saves[-1]
+
+
 def test_terms_forced_into_the_output_are_pointed_out(client, translated_seed):
     """The tiny random model renders no term itself: the ones forced in are marked for the editor, the missing ones too."""
     doc = document.load(translated_seed)
