@@ -253,6 +253,20 @@ def test_tbx_import_errors_name_the_file_and_the_line(tmp_path, capsys, notes, d
     assert not (tmp_path / "g").exists()
 
 
+def test_an_error_quoting_line_breaks_or_control_characters_is_still_one_line(tmp_path, capsys):
+    """Found by scripts/fuzz.py: lxml's message for a NUL in a TBX holds a line break, and a CSV
+    header's form feed was printed as it was, so both errors took two lines."""
+    tbx = tmp_path / "nul.tbx"
+    tbx.write_text(_tbx(("Bộ Chính trị", "Politburo")).replace("Politburo", "Polit\x00buro"), encoding="utf-8")
+    code, err = run(capsys, "glossary", "import", str(tbx), "--glossary", str(tmp_path / "g"))
+    assert code == 1 and err.count("\n") == 1 and err.startswith(f"vi2en: {tbx}:") and "not a TBX file (XML error: " in err, err
+    csv = tmp_path / "header.csv"
+    csv.write_text("vi,en\x0ckind\nBộ Chính trị,Politburo\n", encoding="utf-8")
+    code, err = run(capsys, "glossary", "import", str(csv), "--glossary", str(tmp_path / "g"))
+    assert code == 1 and err.count("\n") == 1 and "unknown: en\\x0ckind" in err, err
+    assert not (tmp_path / "g").exists()
+
+
 def test_a_244_character_input_name_is_named_in_the_message_never_a_temporary_file(tiny_model, tmp_path, capsys):
     out = tmp_path / "out"
     fits = tmp_path / ("b" * 240 + ".txt")  # its outputs fit, and now their temporary files too
