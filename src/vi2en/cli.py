@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -99,16 +98,11 @@ examples:
 
 
 def _fail(message: str) -> None:
-    print(f"vi2en: {one_line(message)}", file=sys.stderr)
-
-
-def one_line(message: str) -> str:
-    """An error as one printable line, whatever it quotes: a library's message may hold line
-    breaks (lxml's), and a user's file control characters (a header's form feed)."""
     from vi2en.read import display_name
+    from vi2en.text import one_line
 
-    joined = re.sub(r"\s*[\r\n]+\s*", " ", display_name(message)).strip()
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in joined)
+    # a message may be a list on purpose (xliff import's problems, one a line); each line is printable
+    print("vi2en: " + "\n".join(one_line(line) for line in display_name(message).split("\n")), file=sys.stderr)
 
 
 def _limits(args: argparse.Namespace):

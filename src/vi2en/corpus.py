@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vi2en.text import one_line
+
 # Test sets no model may learn from; validation (flores200-dev) is fine.
 FORBIDDEN = ("flores200-devtest", "iwslt15", "tatoeba-test")
 # The project's own news corpus: its test split is frozen, never trained or tuned on.
@@ -60,7 +62,7 @@ def read_tmx(path: Path) -> list[tuple[str, str]]:
                 pairs.append((sides["vi"], sides["en"]))
             tu.clear()
     except (etree.XMLSyntaxError, OSError) as e:
-        raise DataError(f"{path}: not a readable TMX file ({e})") from None
+        raise DataError(f"{path}: not a readable TMX file ({one_line(str(e))})") from None
     if not saw_vi:
         raise DataError(f"{path}: TMX has no Vietnamese (vi) side")
     return pairs

@@ -18,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from vi2en.glossary import COLUMNS, GlossaryError
+from vi2en.text import one_line
 
 NS = "urn:iso:std:iso:30042:ed-2"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -95,7 +96,7 @@ def parse_tbx(path: Path, data: bytes) -> list[dict[str, str]]:
     try:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as e:
-        raise GlossaryError(f"{path}:{e.lineno or 1}: not a TBX file (XML error: {e.msg})") from None
+        raise GlossaryError(f"{path}:{e.lineno or 1}: not a TBX file (XML error: {one_line(e.msg)})") from None
     if _local(root.tag) not in ("tbx", "martif"):
         raise GlossaryError(f"{path}:{root.sourceline}: not a TBX file (root element <{_local(root.tag)}>)")
     rows = []

@@ -32,6 +32,13 @@ def has_controls(text: str) -> bool:
     return _NOT_TEXT.search(text) is not None
 
 
+def one_line(text: str) -> str:
+    """Text as one printable line for a message: line breaks (lxml's messages hold some) become
+    a space, other control characters (a header's form feed) are shown escaped."""
+    joined = re.sub(r"\s*[\r\n]+\s*", " ", text).rstrip()  # a list's indent stays
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in joined)
+
+
 def _tone_key(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word)
     tones = [c for c in decomposed if c in TONE_MARKS]

@@ -20,7 +20,7 @@ from lxml import etree
 from vi2en import document
 from vi2en.document import Document, Segment
 from vi2en.memory import ArticleState, Change, Entry, Memory
-from vi2en.text import drop_controls
+from vi2en.text import drop_controls, one_line
 
 NS = "urn:oasis:names:tc:xliff:document:2.0"  # XLIFF 2.1 keeps the 2.0 namespace
 VI2EN_NS = "urn:vi2en:xliff"
@@ -146,7 +146,7 @@ def parse(path: Path) -> tuple[str, list[Unit]]:
     except OSError as e:
         raise XliffError(path, [f"cannot read ({e})"]) from None
     except etree.XMLSyntaxError as e:
-        raise XliffError(path, [f"not well-formed XML ({e})"]) from None
+        raise XliffError(path, [f"not well-formed XML ({one_line(str(e))})"]) from None
     version = str(root.get("version", ""))
     dialect = next((d for d in dialects().values() if root.tag == f"{{{d.namespace}}}xliff" and version.split(".")[0] == d.version.split(".")[0]), None)
     if dialect is None:
