@@ -205,12 +205,20 @@ class Glossary:
         self.version = version
         self.classes: dict[str, list[Entry]] = {}
         self._tokens = {id(e): _tokens(e.vi, _ENTRY_TOKEN) for e in entries}
+        self._order = {id(e): n for n, e in enumerate(entries)}
         self._by_first: dict[str, list[Entry]] = {}
         self._slot_first: list[Entry] = []
+        # a slot's entries by their first token too: a slot is tried at every word of a sentence
+        self._class_by_first: dict[tuple[str, str], list[Entry]] = {}
+        self._class_slot_first: dict[str, list[Entry]] = {}
         for e in entries:
+            toks = self._tokens[id(e)]
             for name in e.fills:
                 self.classes.setdefault(name, []).append(e)
-            toks = self._tokens[id(e)]
+                if toks and not toks[0].slot:
+                    self._class_by_first.setdefault((name, toks[0].folded), []).append(e)
+                else:
+                    self._class_slot_first.setdefault(name, []).append(e)
             if e.kind == "part" or not toks:
                 continue
             if toks[0].slot:
@@ -284,7 +292,11 @@ class Glossary:
                 rendered = BUILTIN_SLOTS[name][0](toks[i].text)
                 if rendered:
                     found.append(_Match(i + 1, rendered, None, [], 0))  # type: ignore[arg-type]
-            for entry in self.classes.get(name, []):
+            by_first = self._class_by_first.get((name, toks[i].folded), []) if i < len(toks) else []
+            slot_first = self._class_slot_first.get(name, [])
+            # in the slot's own order, which settles ties between equally long matches
+            candidates = sorted(by_first + slot_first, key=lambda e: self._order[id(e)]) if by_first and slot_first else by_first or slot_first
+            for entry in candidates:
                 if entry.valid_on(date):
                     found += self._match_entry(entry, toks, i, date, memo)
             memo[key] = found
