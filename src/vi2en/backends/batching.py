@@ -137,26 +137,25 @@ class Translator:
         return ids[:first], ids[first : last + 1], ids[last + 1 :]
 
     def _run(self, sources: list[list[int]], progress=None, last_of=None) -> list[Hypothesis]:
-        """Generate for every source in length-sorted batches, in input order."""
+        """Generate for every source in length-sorted batches, as many at once as the backend
+        runs side by side (CTranslate2 leaves Python's lock while it works); in input order."""
+        from concurrent.futures import ThreadPoolExecutor
+
         results: list[Hypothesis | None] = [None] * len(sources)
-        for batch in self.batches(sources):
-            hyps = self.generate_safely([sources[i] for i in batch])
-            for i, hyp in zip(batch, hyps):
-                results[i] = hyp
-            if progress:
-                progress(sum(1 for i in batch if last_of[i]))
+        batches = self.batches(sources)
+        with ThreadPoolExecutor(self.backend.concurrent_batches) as pool:
+            for batch, hyps in zip(batches, pool.map(lambda batch: self.generate_safely([sources[i] for i in batch]), batches)):
+                for i, hyp in zip(batch, hyps):
+                    results[i] = hyp
+                if progress:
+                    progress(sum(1 for i in batch if last_of[i]))
         return results  # type: ignore[return-value]
 
     def batches(self, sources: list[list[int]]) -> list[list[int]]:
-        """Indices grouped by similar length, each group within the token budget (padding counted)."""
-        order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
-        batches: list[list[int]] = []
-        for i in order:
-            if batches and len(batches[-1]) < self.batch_size and (len(batches[-1]) + 1) * len(sources[i]) <= self.batch_tokens:
-                batches[-1].append(i)
-            else:
-                batches.append([i])
-        return batches
+        """Indices grouped by similar length, each group within the token budget (padding
+        counted). Never by how many run at once: a batch's English depends on its neighbours
+        (in the last float digits), and must come out the same on one core or eight."""
+        return length_batches([len(s) for s in sources], self.batch_tokens, self.batch_size)
 
     def generate_safely(self, sources: list[list[int]]) -> list[Hypothesis]:
         """On out-of-memory, halve the batch and try again; one sentence that does not fit is an error."""
@@ -180,3 +179,16 @@ def join(parts: list[Hypothesis], pieces: list[str]) -> Hypothesis:
         " ".join(h.text for h in parts), [lp for h in parts for lp in h.token_logprobs],
         ids=[t for h in parts for t in h.ids], parts=len(parts), pieces=pieces if len(pieces) > 1 else [],
     )
+
+
+def length_batches(lengths: list[int], budget: int, size: int = 0) -> list[list[int]]:
+    """Indices sorted by length and grouped so that each group's padded size (its longest
+    length × its count) stays within `budget`, and its count within `size` when given."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and (not size or len(batches[-1]) < size) and (len(batches[-1]) + 1) * lengths[i] <= budget:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches

@@ -27,6 +27,7 @@ def is_causal_lm(path: Path) -> bool:
 class CausalLMBackend:
     name = "causal-lm"
     capabilities = frozenset({"text", "logprobs"})
+    concurrent_batches = 1
 
     def __init__(self, path: Path, *, prompt: str | None = None, max_length: int = 256, device: str | None = None, beam_size: int = 1, threads: int = 0):
         import torch

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from vi2en.backends import Hypothesis
+from vi2en.backends.batching import length_batches
 from vi2en.backends.families import CT2_FOLDER, ModelError, ModelFolder
 
 # The quality score compares the best hypothesis with the beam's next ones (n-best agreement).
@@ -21,8 +22,13 @@ SCORE_BATCH_TOKENS = 512  # scoring holds a full-vocabulary row per target token
 class CT2Backend:
     name = "ctranslate2"
     capabilities = frozenset({"logprobs", "score"})
+    concurrent_batches = 1
 
-    def __init__(self, path: Path, *, beam_size: int = 4, max_length: int = 256, device: str | None = None, threads: int = 0):
+    def __init__(self, path: Path, *, beam_size: int = 4, max_length: int = 256, device: str | None = None, threads: int = 0, cpu_workers: int = 0):
+        """`cpu_workers` batches run at once on CPU, each on `threads` cores (default: one per
+        usable core, one thread each): a model this small keeps one core busy per batch, and on
+        the 2-core machine two batches at once took half the time of one batch on both cores
+        (scripts/benchmark.py measures it). A GPU runs one batch at a time."""
         import ctranslate2
 
         from vi2en.shortlist import VMAP
@@ -35,8 +41,10 @@ class CT2Backend:
         if not (ct2_dir / "model.bin").is_file():
             raise ModelError(f"{self.folder.path}: no CTranslate2 copy in {CT2_FOLDER}/ (run: vi2en models convert {self.folder.path})")
         self.compute_type = "float16" if self.device == "cuda" else "int8"
+        if self.device == "cpu":
+            self.concurrent_batches, threads = cpu_workers or usable_cores(), threads or 1
         try:
-            self.model = ctranslate2.Translator(str(ct2_dir), device=self.device, compute_type=self.compute_type, intra_threads=threads)
+            self.model = ctranslate2.Translator(str(ct2_dir), device=self.device, compute_type=self.compute_type, inter_threads=self.concurrent_batches, intra_threads=threads)
         except (RuntimeError, ValueError) as e:
             raise ModelError(f"{self.folder.path}: cannot load model ({e})") from None
         self.shortlist = (ct2_dir / VMAP).is_file()
@@ -94,25 +102,54 @@ class CT2Backend:
         ]
         return self.rescore(sources, hyps, ended=[end for _, end in best])
 
-    def rescore(self, sources: list[list[int]], hyps: list[Hypothesis], ended: list[bool] | None = None) -> list[Hypothesis]:
+    def rescore(self, sources: list[list[int]], hyps: list[Hypothesis], ended: list[bool] | None = None, scored: list[list[float]] | None = None) -> list[Hypothesis]:
         """The hypotheses with the log-probabilities of their ids: with the source, and against
         an empty source — how much the output owes to the Vietnamese at all (a hallucination is
         nearly as likely without it; Dale et al. 2023). Scoring always adds the end token; it
-        counts only where the search produced it (`ended`; forcing's spliced English has it)."""
+        counts only where the search produced it (`ended`; forcing's spliced English has it).
+        `scored`: the first of these where the caller has them already (forcing scored the
+        English it kept), so that only the empty-source pass runs."""
         targets = [h.ids for h in hyps]
         empty = [[self.folder.tokenizer.eos_token_id]] * len(sources)
         ended = ended or [True] * len(hyps)
+        if scored is None:  # both passes in one call, so that the model's workers share them
+            both = self.score(sources + empty, targets + targets)
+            scored, unconditional = both[: len(targets)], both[len(targets) :]
+        else:
+            unconditional = self.score(empty, targets)
         return [
-            replace(h, token_logprobs=logprobs if end else logprobs[:-1], unconditional_logprobs=unconditional if end else unconditional[:-1])
-            for h, end, logprobs, unconditional in zip(hyps, ended, self.score(sources, targets), self.score(empty, targets))
+            replace(h, token_logprobs=logprobs if end else logprobs[:-1], unconditional_logprobs=without if end else without[:-1])
+            for h, end, logprobs, without in zip(hyps, ended, scored, unconditional)
         ]
 
     def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
         language = self._language()
         tokens = [self.folder.pieces(s) for s in sources]
         forced = [language + self.folder.pieces(t) for t in targets]
-        scored = self.model.score_batch(tokens, forced, max_input_length=0, offset=len(language), max_batch_size=SCORE_BATCH_TOKENS, batch_type="tokens")
-        return [list(s.log_probs) for s in scored]
+        # batched here by the longer side of each pair: CTranslate2's own token batches count the
+        # source alone, so the empty-source pass went in batches of hundreds of long targets (3x slower)
+        batches = length_batches([max(len(s), len(f) + 1) for s, f in zip(tokens, forced)], SCORE_BATCH_TOKENS)
+        # handed over all at once: CTranslate2 runs them on its workers side by side
+        pending = [self.model.score_batch([tokens[i] for i in batch], [forced[i] for i in batch], max_input_length=0, offset=len(language), asynchronous=True)
+                   for batch in batches]
+        scores: list[list[float]] = [[] for _ in targets]
+        for batch, results in zip(batches, pending):
+            for i, result in zip(batch, results):
+                scores[i] = list(result.result().log_probs)
+        return scores
+
+
+def usable_cores() -> int:
+    """The cores this process may run on, at most 8: its affinity (which a container or `taskset`
+    narrows), and no more than OMP_NUM_THREADS where that is set, as Ray sets it to each actor's
+    CPUs, so that a cluster's actors do not each take the whole machine."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    if limit.isdigit() and int(limit) > 0:
+        cores = min(cores, int(limit))
+    return max(1, min(8, cores))
 
 
 def attention_coverage(attention: list[list[float]], source_length: int) -> float | None:

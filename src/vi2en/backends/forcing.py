@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from vi2en.backends import Hypothesis
 
-MAX_PLACES = 4  # word starts tried: those closest to the string's place in the source
+MAX_PLACES = 2  # word starts tried: those closest to the string's place in the source (corpus/dev chrF++ 45.72 with 2 or 4, 45.68 with 1)
 NEEDS = frozenset({"score"})
 
 
@@ -32,6 +32,7 @@ class _Forcing:
     ids: list[int] = field(default_factory=list)
     text: str = ""
     placed: list[tuple[int, int]] = field(default_factory=list)  # spans put in, which a later string never splits
+    logprobs: list[float] = field(default_factory=list)  # of `ids` with the source, once a string is put in
 
     def __post_init__(self) -> None:
         self.ids, self.text = list(self.hyp.ids), self.hyp.text
@@ -39,8 +40,8 @@ class _Forcing:
     def missing(self) -> list[str]:
         return [r for r in self.needs if r not in self.text]
 
-    def put(self, folder, at: int, term: list[int]) -> None:
-        self.ids = self.ids[:at] + term + self.ids[at:]
+    def put(self, folder, at: int, term: list[int], logprobs: list[float]) -> None:
+        self.ids, self.logprobs = self.ids[:at] + term + self.ids[at:], logprobs
         self.placed = [(s + len(term), e + len(term)) if s >= at else (s, e) for s, e in self.placed] + [(at, at + len(term))]
         self.text = folder.decode(self.ids)
 
@@ -64,16 +65,17 @@ def force_pieces(translator, sentences: list[str], required: list[list[str]]) ->
             break
         flat = [(f, term, at) for f, term, places in rounds for at in places]
         scores = backend.score([f.source for f, _, _ in flat], [f.ids[:at] + term + f.ids[at:] for f, term, at in flat])
-        best: dict[int, tuple[float, int, list[int]]] = {}
+        best: dict[int, tuple[int, list[int], list[float]]] = {}
         for (f, term, at), score in zip(flat, scores):
-            if f.index not in best or sum(score) > best[f.index][0]:
-                best[f.index] = (sum(score), at, term)
+            if f.index not in best or sum(score) > sum(best[f.index][2]):
+                best[f.index] = (at, term, score)
         for f, _, _ in rounds:
-            _, at, term = best[f.index]
-            f.put(folder, at, term)
+            f.put(folder, *best[f.index])
     changed = [f for f in todo if f.ids != f.hyp.ids]
-    # the kept English is scored again, so that its log-probabilities (the quality score) are its own
-    for f, hyp in zip(changed, backend.rescore([f.source for f in changed], [Hypothesis(f.text, ids=f.ids, alternatives=f.hyp.alternatives, coverage=f.hyp.coverage) for f in changed])):
+    # the kept English carries its own log-probabilities (the quality score's), those of the
+    # round that chose it; the backend adds what else it gives (the empty-source pass)
+    kept = [Hypothesis(f.text, ids=f.ids, alternatives=f.hyp.alternatives, coverage=f.hyp.coverage) for f in changed]
+    for f, hyp in zip(changed, backend.rescore([f.source for f in changed], kept, scored=[f.logprobs for f in changed])):
         results[f.index] = hyp
     return results
 

@@ -31,6 +31,7 @@ RETRIED_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 class OpenAIBackend:
     name = "openai"
     capabilities = frozenset({"text", "logprobs"})
+    concurrent_batches = 1  # its own requests go out side by side inside `generate`
 
     def __init__(self, model: Path | str, *, endpoint: str, prompt: str | None = None, max_length: int = 256, timeout: float = 120.0,
                  retries: int = 3, backoff: float = 1.0, workers: int = 8, beam_size: int = 1, device: str | None = None):
