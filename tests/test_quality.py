@@ -73,13 +73,12 @@ def test_attention_coverage_counts_source_tokens_left_unattended():
     assert features_of(hypothesis=Hypothesis(text=EN, coverage=0.7))["coverage"] == 0.7
 
 
-def test_unsure_tokens_fragmentation_and_source_reliance():
+def test_unsure_tokens_and_source_reliance():
     # 10% is not unsure, 1% is: the line is 5%
     hyp = Hypothesis(text=EN, token_logprobs=[-0.1, math.log(0.1), math.log(0.01), -0.1], ids=list(range(24)), unconditional_logprobs=[-2.1, math.log(0.1), -6.0, -0.1])
     f = features_of(hypothesis=hyp)
     assert f["unsure_tokens"] == 0.25 and f["mean_logprob"] == pytest.approx(sum(hyp.token_logprobs) / 4)
     assert features_of(hypothesis=Hypothesis(text=EN, token_logprobs=[math.log(0.04), -0.1]))["unsure_tokens"] == 0.5
-    assert f["fragmentation"] == pytest.approx(24 / len(words(EN)))
     assert f["source_reliance"] == pytest.approx((2.0 + 0.0 + (6.0 + math.log(0.01)) + 0.0) / 4)
     assert features_of(hypothesis=Hypothesis(text=EN, token_logprobs=[-0.1]))["source_reliance"] is None
 

@@ -16,7 +16,6 @@ Every flag explains itself in one line (`explain`), for the editor.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import Counter
@@ -229,30 +228,22 @@ def _agreement(e: Evidence) -> float | None:
     # where they diverge, it was guessing (n-best agreement, as in glass-box QE). The model's own
     # text is compared, placeholders and all, as the runners-up are: the terms put back (or
     # forced in) are the glossary's doing, not the model's doubt.
-    alternatives, own = e.hypothesis.alternatives, e.hypothesis.text
-    if not alternatives or not own.strip():
+    # Similarity is the share of words two hypotheses have in order (rapidfuzz's Indel on words):
+    # on 400 FLORES-200 dev sentences it followed their chrF++ (Pearson 0.21) as well as sentence
+    # chrF++ between hypotheses did (0.18), at a thousandth of the time, which in pure Python was
+    # most of the scoring stage.
+    from rapidfuzz.distance import Indel
+
+    alternatives, own = e.hypothesis.alternatives, e.hypothesis.text.split()
+    if not alternatives or not own:
         return None
-    chrf = _chrf()
-    return sum(chrf.sentence_score(own, [alt]).score for alt in alternatives) / len(alternatives) / 100
-
-
-@functools.cache
-def _chrf():
-    from sacrebleu.metrics import CHRF
-
-    return CHRF(word_order=2)
+    return sum(Indel.normalized_similarity(own, alt.split()) for alt in alternatives) / len(alternatives)
 
 
 def _unsure_tokens(e: Evidence) -> float | None:
     # one wildly unlikely token (a made-up name, a wrong number) hides in a mean log-prob
     logprobs = e.hypothesis.token_logprobs
     return sum(lp < UNSURE_LOGPROB for lp in logprobs) / len(logprobs) if logprobs else None
-
-
-def _fragmentation(e: Evidence) -> float | None:
-    # made-up words ("Ngoyen", "govn") take many subword pieces each
-    english = words(e.en)
-    return len(e.hypothesis.ids) / len(english) if english and e.hypothesis.ids else None
 
 
 def _novelty(e: Evidence) -> float | None:
@@ -296,7 +287,6 @@ FEATURES = [
     Feature("coverage", lambda e: e.hypothesis.coverage),
     Feature("source_novelty", _novelty),
     Feature("fluency", _fluency),
-    Feature("fragmentation", _fragmentation),
     Feature("length_deviation", _length_deviation),
     Feature("word_ratio", _word_ratio),
     Feature("source_words", _source_words),
@@ -344,7 +334,7 @@ _FEATURE_NAMES = {
     "mean_logprob": "the model's confidence", "nbest_agreement": "how the beam's alternative translations compare",
     "coverage": "how much of the source the model attended to", "source_novelty": "words the model rarely saw",
     "fluency": "fluency of the English", "length_deviation": "length", "source_words": "sentence length",
-    "unsure_tokens": "words the model was unsure of", "fragmentation": "made-up words",
+    "unsure_tokens": "words the model was unsure of",
     "source_reliance": "how much the English follows the Vietnamese", "word_ratio": "a short English",
     "rendered_share": "little of the sentence rendered by the glossary",
 }
