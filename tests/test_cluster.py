@@ -212,19 +212,19 @@ def test_without_ray_the_option_is_refused_in_one_line(tmp_path, capsys, monkeyp
 def test_saved_outputs_are_current_only_for_the_same_source_model_and_glossary(translated_seed, tiny_model, test_glossary, seed_article, tmp_path):
     """What the cluster skips (pipeline.current_output): the seed article as `translate` saved it."""
     from vi2en import pipeline
-    from vi2en.backends import open_translator
+    from vi2en.backends import DEFAULT_BEAM, open_translator
     from vi2en.glossary import Glossary
 
-    def translator(beam: int):  # as `translate --model TINY --max-length 8` opens it
+    def translator(beam: int = DEFAULT_BEAM):  # as `translate --model TINY --max-length 8` opens it
         opened = open_translator(tiny_model, beam_size=beam, max_length=8)
         opened.selected_by = "--model"
         return opened
 
     out, glossary, doc = translated_seed.parent, Glossary.load(test_glossary), pipeline.build_document(seed_article)
-    assert pipeline.current_output(doc, out, translator(4), glossary).source_sha256 == doc.source_sha256
-    assert pipeline.current_output(doc, out, translator(2), glossary) is None  # the model run another way
-    assert pipeline.current_output(doc, out, translator(4), Glossary([], version="another")) is None
+    assert pipeline.current_output(doc, out, translator(), glossary).source_sha256 == doc.source_sha256
+    assert pipeline.current_output(doc, out, translator(DEFAULT_BEAM + 1), glossary) is None  # the model run another way
+    assert pipeline.current_output(doc, out, translator(), Glossary([], version="another")) is None
     edited = tmp_path / seed_article.name
     edited.write_text(seed_article.read_text(encoding="utf-8") + "\nThêm một câu.\n", encoding="utf-8")
-    assert pipeline.current_output(pipeline.build_document(edited), out, translator(4), glossary) is None
-    assert pipeline.current_output(doc, tmp_path, translator(4), glossary) is None  # nothing saved there
+    assert pipeline.current_output(pipeline.build_document(edited), out, translator(), glossary) is None
+    assert pipeline.current_output(doc, tmp_path, translator(), glossary) is None  # nothing saved there

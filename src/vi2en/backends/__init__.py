@@ -99,6 +99,10 @@ def open_backend(model_dir: Path, *, backend: str = "auto", **options) -> Backen
 # busiest (the 2-core machine: the example article in 1.0 s at 16 a batch, 1.4 s at 32, 2.0 s at
 # 64; a folder of 252 sentences the same from 16 to 64); a GPU wants large ones.
 CPU_BATCH_SIZE, GPU_BATCH_SIZE = 16, 64
+# What `vi2en translate` and `eval` decode with: on the dev sets (the compact model, the whole
+# pipeline) beam 2 scored as well as beam 4 or better (corpus/dev chrF++ 46.07 against 45.62,
+# flores200-dev 28.76 against 28.71) in 0.6 of the model's time (scripts/benchmark.py --only beam).
+DEFAULT_BEAM = 2
 
 
 def open_translator(model_dir: Path, *, backend: str = "auto", batch_tokens: int = 4096, batch_size: int | None = None, **options):
