@@ -73,14 +73,17 @@ def test_attention_coverage_counts_source_tokens_left_unattended():
     assert features_of(hypothesis=Hypothesis(text=EN, coverage=0.7))["coverage"] == 0.7
 
 
-def test_unsure_tokens_and_source_reliance():
-    # 10% is not unsure, 1% is: the line is 5%
+def test_confidence_and_source_reliance_from_per_token_or_search_scores():
     hyp = Hypothesis(text=EN, token_logprobs=[-0.1, math.log(0.1), math.log(0.01), -0.1], ids=list(range(24)), unconditional_logprobs=[-2.1, math.log(0.1), -6.0, -0.1])
     f = features_of(hypothesis=hyp)
-    assert f["unsure_tokens"] == 0.25 and f["mean_logprob"] == pytest.approx(sum(hyp.token_logprobs) / 4)
-    assert features_of(hypothesis=Hypothesis(text=EN, token_logprobs=[math.log(0.04), -0.1]))["unsure_tokens"] == 0.5
+    assert f["mean_logprob"] == pytest.approx(sum(hyp.token_logprobs) / 4)
     assert f["source_reliance"] == pytest.approx((2.0 + 0.0 + (6.0 + math.log(0.01)) + 0.0) / 4)
     assert features_of(hypothesis=Hypothesis(text=EN, token_logprobs=[-0.1]))["source_reliance"] is None
+    # a backend whose search scores the sequence (CTranslate2) gives the mean without per-token values
+    searched = features_of(hypothesis=Hypothesis(text=EN, search_logprob=-0.8, unconditional_logprobs=[-2.0, -3.0]))
+    assert searched["mean_logprob"] == -0.8 and searched["source_reliance"] == pytest.approx(-0.8 + 2.5)
+    # per-token values, where there are any, are the ones that count (forcing's spliced English)
+    assert features_of(hypothesis=Hypothesis(text=EN, token_logprobs=[-0.2], search_logprob=-0.8))["mean_logprob"] == -0.2
 
 
 def test_length_features():

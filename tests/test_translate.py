@@ -85,7 +85,7 @@ def test_batches_run_side_by_side_come_back_in_input_order(converted):
     for batch in batches:
         alone = translator.backend.generate([translator.encode(sentences[i]) for i in batch])
         assert [together[i].ids for i in batch] == [h.ids for h in alone]
-        assert [together[i].token_logprobs for i in batch] == [h.token_logprobs for h in alone]
+        assert [(together[i].search_logprob, together[i].unconditional_logprobs) for i in batch] == [(h.search_logprob, h.unconditional_logprobs) for h in alone]
 
 
 def test_cpu_workers_default_to_the_cores_this_process_may_use(converted, monkeypatch):
@@ -148,6 +148,18 @@ def test_overlong_sentence_is_translated_in_parts_not_cut(tiny_model):
     assert all(len(p) <= 64 and p[-1] == translator.tokenizer.eos_token_id for p in pieces)
 
 
+def test_parts_join_into_one_hypothesis_with_the_searches_scores_weighted_by_length():
+    """A sentence translated in parts gets one confidence: each part's search score counts by its
+    tokens (the end token included), so a long part weighs more than a short one."""
+    from vi2en.backends.batching import join
+
+    parts = [Hypothesis("One.", ids=[5], search_logprob=-1.0), Hypothesis("Two three four.", ids=[6, 7, 8], search_logprob=-2.0)]
+    joined = join(parts, ["Một.", "Hai ba bốn."])
+    assert joined.text == "One. Two three four." and joined.ids == [5, 6, 7, 8] and joined.parts == 2
+    assert joined.mean_logprob == pytest.approx((-1.0 * 2 - 2.0 * 4) / 6)
+    assert join([parts[0], Hypothesis("Two.", ids=[6])], ["Một.", "Hai."]).mean_logprob is None  # a part without a score: none
+
+
 def test_a_single_word_longer_than_the_model_takes_is_cut_between_tokens(tiny_model):
     translator = Translator(tiny_model, max_length=3, beam_size=1)
     word = "Nghệ" * 200  # no space, comma or word boundary to cut at
@@ -192,7 +204,7 @@ def converted(tiny_model, tmp_path_factory):
     return folder
 
 
-def test_ct2_backend_is_chosen_when_converted_and_scores_each_token(converted, tiny_model):
+def test_ct2_backend_is_chosen_when_converted_and_gives_its_beam_score(converted, tiny_model):
     translator = load_translator(converted, max_length=6)
     assert translator.backend.name == "ctranslate2"
     assert translator.describe() | {"path": ""} == {"name": "tiny", "path": "", "family": "marian", "backend": "ctranslate2", "device": "cpu", "beam_size": 4, "compute_type": "int8", "shortlist": False}
@@ -200,8 +212,10 @@ def test_ct2_backend_is_chosen_when_converted_and_scores_each_token(converted, t
     sentences = ["Chào bạn.", "Đồng chí Hoàng Nghĩa Hiếu phát biểu tại buổi làm việc.", "Chào bạn."]
     hyps = translator.translate(sentences)
     assert len(hyps) == 3 and hyps[0] is hyps[2]
-    assert all(hyp.text and len(hyp.token_logprobs) >= 2 and all(lp <= 0 for lp in hyp.token_logprobs) for hyp in hyps)
-    # the log-probs are the model's: they match its own beam score (mean log-prob, length penalty 1)
+    # the confidence is the search's own score (mean log-prob, length penalty 1): no second pass
+    # with the source; the empty-source pass scores every output token
+    assert all(hyp.text and not hyp.token_logprobs and hyp.mean_logprob == hyp.search_logprob < 0 for hyp in hyps)
+    assert all(len(hyp.ids) <= len(hyp.unconditional_logprobs) <= len(hyp.ids) + 1 and hyp.source_reliance is not None for hyp in hyps)
     tokens = translator.tokenizer.convert_ids_to_tokens(translator.encode(sentences[1]))
     result = translator.backend.model.translate_batch([tokens], beam_size=4, max_decoding_length=6, return_scores=True)[0]
     assert hyps[1].mean_logprob == pytest.approx(result.scores[0], abs=1e-3)
@@ -273,14 +287,15 @@ def test_force_puts_every_required_string_into_any_models_output(tiny_model, con
             for term in needs:
                 assert term in hyp.text, (name, hyp.text)
                 assert hyp.text.startswith(term) or f" {term}" in hyp.text, (name, hyp.text)  # never glued into a word
-            # every token scored, and the end token when the search reached it
-            assert len(hyp.ids) <= len(hyp.token_logprobs) <= len(hyp.ids) + 1 and all(lp <= 0 for lp in hyp.token_logprobs), name
+        for hyp, own in zip(forced, plain):  # what the quality score reads stays the model's own
+            assert (hyp.token_logprobs, hyp.search_logprob, hyp.unconditional_logprobs, hyp.alternatives, hyp.coverage) == (own.token_logprobs, own.search_logprob, own.unconditional_logprobs, own.alternatives, own.coverage), name
+            assert hyp.mean_logprob is not None, name
         assert [h.text for h in translator.translate(sentences)] == [h.text for h in plain]  # the cache holds the model's own output
 
 
 def test_force_with_nothing_to_put_in_returns_the_models_own_output(tiny_model, converted, family_models, tmp_path_factory):
     """A batch where no sentence needs forcing (no terms, or terms already there) changes nothing
-    and re-scores nothing: CI once failed here on an empty re-scoring call."""
+    (CI once failed here on an empty re-scoring call)."""
     sentences = [SENTENCE, "Đồng chí Hoàng Nghĩa Hiếu phát biểu."]
     for name, translator in _forcing_translators(tiny_model, converted, family_models, tmp_path_factory):
         plain = translator.translate(sentences)
@@ -289,24 +304,25 @@ def test_force_with_nothing_to_put_in_returns_the_models_own_output(tiny_model, 
         assert [h.text for h in translator.force(sentences, present)] == [h.text for h in plain], name
 
 
-def test_force_puts_the_term_where_the_model_scores_the_whole_english_highest(converted):
-    """Of the places forcing tries, the one where the model scores the whole English (the term
-    spliced in, the rest of its sentence kept) highest wins: compared with scoring each place by
-    hand (the same floats, whatever the CPU). The kept English carries its own log-probabilities."""
+def test_force_puts_the_term_where_the_english_reads_best(converted):
+    """Of the places forcing tries, the one where the project's English LM finds the whole
+    English (the term spliced in, the rest of the model's sentence kept) most fluent wins:
+    compared with each place's fluency by hand. No model call is made to choose."""
+    from vi2en.quality import english_lm
+
     translator = CT2Translator(converted, beam_size=1, max_length=6)
     sentence = "Chào bạn."
     hyp = translator.translate([sentence])[0]
-    term, places = _places(translator.folder, _Forcing(0, sentence, translator.encode(sentence), hyp, ["Party"]))
+    term, places = _places(translator.folder, _Forcing(sentence, hyp, ["Party"]))
     assert term == translator.folder.encode_target("Party") and len(places) >= 2
-    source = translator.encode(sentence)
     spliced = [hyp.ids[:at] + term + hyp.ids[at:] for at in places]
-    by_hand = [sum(translator.backend.score([source], [ids])[0]) for ids in spliced]
+    by_hand = [english_lm().fluency(translator.folder.decode(ids)) for ids in spliced]
+    calls = []
+    generate = translator.backend.generate
+    translator.backend.generate = lambda sources: calls.append(sources) or generate(sources)
     forced = translator.force([sentence], [["Party"]])[0]
-    assert forced.ids == spliced[by_hand.index(max(by_hand))]
-    # its own, end token included: those of the round that chose it, which scored every place in one batch
-    together = translator.backend.score([source] * len(spliced), spliced)
-    assert forced.token_logprobs == together[spliced.index(forced.ids)]
-    assert forced.alternatives == hyp.alternatives and len(forced.unconditional_logprobs) == len(forced.token_logprobs)
+    assert forced.ids == spliced[by_hand.index(max(by_hand))] and not calls  # the cache, then no model
+    assert len(set(by_hand)) > 1  # the places did differ, so the choice was the LM's
 
 
 class _Pieces:
@@ -326,9 +342,9 @@ def test_force_tries_only_places_near_the_terms_place_in_the_source():
     source is tried near the end of the translation, not at its start."""
     hyp = Hypothesis("w " * 10, ids=list(range(10)))
     sentence = "một hai ba bốn năm sáu bảy tám chín Party"
-    _, places = _places(_Pieces(), _Forcing(0, sentence, [1], hyp, ["Party"]))
+    _, places = _places(_Pieces(), _Forcing(sentence, hyp, ["Party"]))
     assert MAX_PLACES == 2 and places == [8, 9]  # the two word starts closest to 0.88 of the way
-    _, at_start = _places(_Pieces(), _Forcing(0, "Party " + sentence[:-6], [1], hyp, ["Party"]))
+    _, at_start = _places(_Pieces(), _Forcing("Party " + sentence[:-6], hyp, ["Party"]))
     assert at_start == [0, 1]
 
 
@@ -338,12 +354,12 @@ def test_a_string_put_in_is_never_split_by_the_next():
         def decode(self, ids):
             return " ".join(map(str, ids))
 
-    f = _Forcing(0, "Party ở đây", [1], Hypothesis("w " * 4, ids=[1, 2, 3, 4]), ["Party", "here"])
-    f.put(Folder(), 2, [7, 8, 9], [-0.1] * 8)
+    f = _Forcing("Party ở đây", Hypothesis("w " * 4, ids=[1, 2, 3, 4]), ["Party", "here"])
+    f.put(Folder(), 2, [7, 8, 9])
     assert f.ids == [1, 2, 7, 8, 9, 3, 4] and f.placed == [(2, 5)]
     _, places = _places(Folder(), f)
     assert not {3, 4} & set(places)
-    f.put(Folder(), 0, [5], [-0.2] * 9)
+    f.put(Folder(), 0, [5])
     assert f.placed == [(3, 6), (0, 1)] and f.ids == [5, 1, 2, 7, 8, 9, 3, 4]
 
 

@@ -372,11 +372,11 @@ def _resources_for(model_dir: Path | None) -> QualityResources:
     return QualityResources(
         model=QualityModel.load(weights if weights and weights.is_file() else DEFAULT_WEIGHTS),
         source_words=SourceWords.load(vocabulary) if vocabulary and vocabulary.is_file() else None,
-        english=_english_lm(),
+        english=english_lm(),
     )
 
 
 @functools.cache
-def _english_lm() -> EnglishLM:
+def english_lm() -> EnglishLM:
     # one for every model: it is the project's English, not the model's
     return EnglishLM.load(ENGLISH_LM)

@@ -28,7 +28,6 @@ from vi2en.document import TermHit
 from vi2en.quality import QualityResources, words
 from vi2en.text import has_vietnamese_letters
 
-UNSURE_LOGPROB = math.log(0.05)  # a token the model gave under 5% counts as unsure
 # English characters per Vietnamese character in well-translated news sits around 0.8–1.4.
 LENGTH_RATIO_RANGE = (0.45, 2.2)
 
@@ -240,12 +239,6 @@ def _agreement(e: Evidence) -> float | None:
     return sum(Indel.normalized_similarity(own, alt.split()) for alt in alternatives) / len(alternatives)
 
 
-def _unsure_tokens(e: Evidence) -> float | None:
-    # one wildly unlikely token (a made-up name, a wrong number) hides in a mean log-prob
-    logprobs = e.hypothesis.token_logprobs
-    return sum(lp < UNSURE_LOGPROB for lp in logprobs) / len(logprobs) if logprobs else None
-
-
 def _novelty(e: Evidence) -> float | None:
     return e.resources.source_words.novelty(e.vi) if e.resources.source_words else None
 
@@ -281,7 +274,6 @@ def _rendered_share(e: Evidence) -> float:
 
 FEATURES = [
     Feature("mean_logprob", lambda e: e.hypothesis.mean_logprob),
-    Feature("unsure_tokens", _unsure_tokens),
     Feature("source_reliance", lambda e: e.hypothesis.source_reliance),
     Feature("nbest_agreement", _agreement),
     Feature("coverage", lambda e: e.hypothesis.coverage),
@@ -294,7 +286,7 @@ FEATURES = [
 ]
 
 # the features every backend can give: no n-best, no attention, no model's source vocabulary
-ANY_BACKEND = ["mean_logprob", "unsure_tokens", "fluency", "length_deviation", "word_ratio", "source_words", "rendered_share"]
+ANY_BACKEND = ["mean_logprob", "fluency", "length_deviation", "word_ratio", "source_words", "rendered_share"]
 
 # One line an editor can act on, per flag; {…} are filled from the segment's signals.
 EXPLANATIONS = {
@@ -334,7 +326,6 @@ _FEATURE_NAMES = {
     "mean_logprob": "the model's confidence", "nbest_agreement": "how the beam's alternative translations compare",
     "coverage": "how much of the source the model attended to", "source_novelty": "words the model rarely saw",
     "fluency": "fluency of the English", "length_deviation": "length", "source_words": "sentence length",
-    "unsure_tokens": "words the model was unsure of",
     "source_reliance": "how much the English follows the Vietnamese", "word_ratio": "a short English",
     "rendered_share": "little of the sentence rendered by the glossary",
 }

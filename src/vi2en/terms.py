@@ -232,9 +232,9 @@ def enforce_hits(texts: list[str], hits: list[list[TermHit]], translator, progre
     done = [_restored(model_inputs[i], hits[i], hyps[i]) if i in hyps else replace(_restored(texts[i], hits[i], Hypothesis(hits[i][0].en)), rule=hits[i][0].rule)
             for i in range(len(texts))]
     if not getattr(translator, "can_force", False):
-        # a backend that can score and decode from a prefix forces the term in straight away
-        # (on the term set as many terms, at two thirds of the time); one that cannot has only
-        # this chance: the sentence again with the English inline
+        # a model whose output is token ids gets the term spliced in straight away (forcing.py;
+        # on the term set as many terms, at two thirds of the time); a text model has only this
+        # chance: the sentence again with the English inline
         _retry_inline(texts, done, translator)
     _force_missing(done, translator)
     return done

@@ -1,18 +1,16 @@
 """Translation backends: one declared protocol, a registry, and `open_translator`.
 
-A backend holds a loaded model and does only what needs the model: `generate` (beam search)
-and `score` (teacher-forced log-probabilities).
+A backend holds a loaded model and does only what needs the model: `generate` (beam search,
+with what the quality score reads of the model).
 What it can do is declared in `capabilities`, as CTranslate2 declares its own:
 
-- `logprobs`: its hypotheses carry per-token log-probabilities (the quality score's confidence);
-- `score`: `score()` and `rescore()` work, so a term the model left out can be put where the
-  model finds it most likely (forcing.py);
+- `logprobs`: its hypotheses carry the model's log-probabilities (the quality score's confidence);
 - `text`: it takes text, not token ids (an LLM, an HTTP endpoint): `generate` gets
   `prompts.Request`s and `open_translator` wraps it in backends/chat.py's `ChatTranslator`.
 
 Everything else every backend needs — the cache, token-budget batches, out-of-memory
 halving, splitting sources too long for the model — is `Translator` (batching.py), and term
-forcing is forcing.py; neither knows which backend runs.
+forcing into token ids is forcing.py; neither knows which backend runs.
 """
 
 from __future__ import annotations
@@ -35,18 +33,24 @@ class Hypothesis:
     alternatives: list[str] = field(default_factory=list)  # the beam's other finished hypotheses, best first
     coverage: float | None = None  # mean over source tokens of min(1, attention received)
     unconditional_logprobs: list[float] = field(default_factory=list)  # the same tokens scored with an empty source
+    # the search's own mean log-probability per token (CTranslate2's beam score, length penalty 1),
+    # where the backend gives no per-token ones: the same confidence without a second pass
+    search_logprob: float | None = None
 
     @property
     def mean_logprob(self) -> float | None:
         """The model's mean per-token log-probability; None when the backend gave none."""
-        return sum(self.token_logprobs) / len(self.token_logprobs) if self.token_logprobs else None
+        if self.token_logprobs:
+            return sum(self.token_logprobs) / len(self.token_logprobs)
+        return self.search_logprob
 
     @property
     def source_reliance(self) -> float | None:
         """Mean log-prob gained per token by seeing the source; near 0 when the output ignores it."""
-        if not self.token_logprobs or len(self.unconditional_logprobs) != len(self.token_logprobs):
+        with_source, without = self.mean_logprob, self.unconditional_logprobs
+        if with_source is None or not without:
             return None
-        return (sum(self.token_logprobs) - sum(self.unconditional_logprobs)) / len(self.token_logprobs)
+        return with_source - sum(without) / len(without)
 
 
 class Backend(Protocol):
@@ -58,10 +62,6 @@ class Backend(Protocol):
     concurrent_batches: int  # how many `generate` or `score` calls it runs side by side
 
     def generate(self, sources: list[list[int]]) -> list[Hypothesis]: ...
-
-    def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]: ...
-
-    def rescore(self, sources: list[list[int]], hyps: list[Hypothesis], scored: list[list[float]] | None = None) -> list[Hypothesis]: ...
 
     def release_memory(self) -> None: ...
 

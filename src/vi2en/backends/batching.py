@@ -84,12 +84,7 @@ class Translator:
             self._cache.popitem(last=False)
         return [found[key] for key in keys]
 
-    @property
-    def can_force(self) -> bool:
-        """Whether `force` can put a string in (the backend can score)."""
-        from vi2en.backends.forcing import NEEDS
-
-        return NEEDS <= self.backend.capabilities
+    can_force = True  # a token model's output takes a spliced string (forcing.py)
 
     def force(self, sentences: list[str], required: list[list[str]]) -> list[Hypothesis]:
         """Translations holding every string of `required` for each sentence (forcing.py)."""
@@ -175,9 +170,12 @@ def join(parts: list[Hypothesis], pieces: list[str]) -> Hypothesis:
     """One hypothesis from the translations of a sentence's parts."""
     if len(parts) == 1:
         return parts[0]
+    searched = [h.search_logprob for h in parts]
+    tokens = [len(h.ids) + 1 for h in parts]  # the end token counts in a search's score
     return Hypothesis(
         " ".join(h.text for h in parts), [lp for h in parts for lp in h.token_logprobs],
         ids=[t for h in parts for t in h.ids], parts=len(parts), pieces=pieces if len(pieces) > 1 else [],
+        search_logprob=None if None in searched else sum(s * n for s, n in zip(searched, tokens)) / sum(tokens),
     )
 
 

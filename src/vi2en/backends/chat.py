@@ -48,6 +48,10 @@ class TextModel:
 class ChatTranslator(Translator):
     """`Translator` over a backend with the `text` capability."""
 
+    # its answers are text, with no token ids to splice a term into: a missing term gets the
+    # sentence again with the English inline (terms.py), then the flag
+    can_force = False
+
     def __init__(self, backend, *, batch_tokens: int = 4096, batch_size: int = 64, context: int = CONTEXT_SENTENCES):
         super().__init__(backend, batch_tokens=batch_tokens * 4, batch_size=batch_size)  # about 4 characters a token
         self.context = context

@@ -1,20 +1,16 @@
-"""The transformers (PyTorch) backend: beam search with `generate`, scoring with one forward pass."""
+"""The transformers (PyTorch) backend: beam search with `generate`, with the log-probability of each token chosen."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from vi2en.backends import Hypothesis
-from vi2en.backends.batching import length_batches
 from vi2en.backends.families import ModelError, ModelFolder, _first_line, quiet_transformers
-
-SCORE_BATCH_TOKENS = 512  # × a 54k vocabulary × 4 bytes ≈ 110 MB of logits at a time
 
 
 class TransformersBackend:
     name = "transformers"
-    capabilities = frozenset({"logprobs", "score"})
+    capabilities = frozenset({"logprobs"})
     concurrent_batches = 1
 
     def __init__(self, path: Path, *, beam_size: int = 4, max_length: int = 256, device: str | None = None, threads: int = 0):
@@ -101,28 +97,3 @@ class TransformersBackend:
             ids = [t for t in seq.tolist()[start:] if t not in special]
             hyps.append(Hypothesis(text=self.folder.decode(ids), token_logprobs=logprobs, ids=ids))
         return hyps
-
-    def rescore(self, sources: list[list[int]], hyps: list[Hypothesis], scored: list[list[float]] | None = None) -> list[Hypothesis]:
-        """The hypotheses with the log-probabilities of their ids, end token included (forcing's
-        spliced English); `scored`, where the caller has them already, taken as they are."""
-        scored = self.score(sources, [h.ids for h in hyps]) if scored is None else scored
-        return [replace(h, token_logprobs=logprobs) for h, logprobs in zip(hyps, scored)]
-
-    def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
-        """Teacher-forced log-probabilities of each target's tokens, then of the end token after them."""
-        import torch
-
-        if not targets:
-            return []  # forcing asks to re-score what it changed, which may be nothing
-        start = self._decoder_prefix()
-        rows = [start + t + [self.folder.tokenizer.eos_token_id] for t in targets]
-        scores: list[list[float]] = [[] for _ in rows]
-        with torch.inference_mode():
-            for batch in length_batches([len(r) for r in rows], SCORE_BATCH_TOKENS):
-                src_ids, src_mask = self._padded([sources[i] for i in batch])
-                dec_ids, _ = self._padded([rows[i] for i in batch])
-                logprobs = self.model(input_ids=src_ids, attention_mask=src_mask, decoder_input_ids=dec_ids).logits.log_softmax(-1)
-                for n, i in enumerate(batch):
-                    positions = range(len(start) - 1, len(rows[i]) - 1)
-                    scores[i] = [float(logprobs[n, p, rows[i][p + 1]]) for p in positions]
-        return scores
