@@ -10,7 +10,7 @@ import pytest
 
 from vi2en import score as scoring
 from vi2en.backends import Hypothesis
-from vi2en.backends.ctranslate2 import attention_coverage
+from vi2en.backends.ctranslate2 import attention_coverage, attention_entropy, attention_signals, end_attention
 from vi2en.document import TermHit
 from vi2en.evaluate import pearson
 from vi2en.quality import (
@@ -71,6 +71,19 @@ def test_attention_coverage_counts_source_tokens_left_unattended():
     assert attention_coverage([[0.5, 0.5], [0.5, 0.5]], 2) == 1.0
     assert attention_coverage([], 2) is None
     assert features_of(hypothesis=Hypothesis(text=EN, coverage=0.7))["coverage"] == 0.7
+
+
+def test_end_attention_and_attention_entropy():
+    # three source tokens, the last the end token; two target steps (a third source row padded: ignored)
+    focused = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]]
+    lost = [[0.1, 0.1, 0.8, 0.0], [0.0, 0.2, 0.8, 0.0]]
+    even = [[1 / 3, 1 / 3, 1 / 3, 0.0]] * 2
+    assert end_attention(focused, 3) == 0.0 and end_attention(lost, 3) == pytest.approx(0.8) and end_attention([], 3) is None
+    assert attention_entropy(focused, 3) == 0.0 and attention_entropy(even, 3) == pytest.approx(math.log(3))
+    assert 0 < attention_entropy(lost, 3) < math.log(3) and attention_entropy(focused, 0) is None
+    assert attention_signals(lost, 3) == {"coverage": attention_coverage(lost, 3), "end_attention": end_attention(lost, 3), "attention_entropy": attention_entropy(lost, 3)}
+    f = features_of(hypothesis=Hypothesis(text=EN, end_attention=0.8, attention_entropy=0.5))
+    assert f["end_attention"] == 0.8 and f["attention_entropy"] == 0.5
 
 
 def test_confidence_and_source_reliance_from_per_token_or_search_scores():

@@ -3,7 +3,8 @@
 score = estimate · Π penalty(flag)
 
 - the estimate is a prediction of the sentence's chrF++ from continuous signals (`FEATURES`:
-  the model's confidence, agreement between its n-best hypotheses, attention coverage, how
+  the model's confidence, agreement between its n-best hypotheses, its attention (coverage,
+  the share on the source's end token, entropy), how
   novel the source is to the model, the English's fluency and its length), combined
   by weights fitted on validation data (vi2en.quality);
 - each signal in `SIGNALS` checks one rule (its raw value goes into the segment's signals) and
@@ -277,6 +278,8 @@ FEATURES = [
     Feature("source_reliance", lambda e: e.hypothesis.source_reliance),
     Feature("nbest_agreement", _agreement),
     Feature("coverage", lambda e: e.hypothesis.coverage),
+    Feature("end_attention", lambda e: e.hypothesis.end_attention),
+    Feature("attention_entropy", lambda e: e.hypothesis.attention_entropy),
     Feature("source_novelty", _novelty),
     Feature("fluency", _fluency),
     Feature("length_deviation", _length_deviation),
@@ -325,6 +328,7 @@ def signature(resources: QualityResources | None = None) -> str:
 _FEATURE_NAMES = {
     "mean_logprob": "the model's confidence", "nbest_agreement": "how the beam's alternative translations compare",
     "coverage": "how much of the source the model attended to", "source_novelty": "words the model rarely saw",
+    "end_attention": "attention on the end of the source, not its words", "attention_entropy": "attention spread over the whole source",
     "fluency": "fluency of the English", "length_deviation": "length", "source_words": "sentence length",
     "source_reliance": "how much the English follows the Vietnamese", "word_ratio": "a short English",
     "rendered_share": "little of the sentence rendered by the glossary",

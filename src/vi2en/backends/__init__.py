@@ -32,6 +32,8 @@ class Hypothesis:
     # what the quality score reads where the backend gives it (None/empty where it does not):
     alternatives: list[str] = field(default_factory=list)  # the beam's other finished hypotheses, best first
     coverage: float | None = None  # mean over source tokens of min(1, attention received)
+    end_attention: float | None = None  # mean share of each step's attention on the source's end token
+    attention_entropy: float | None = None  # mean entropy of each step's attention over the source
     unconditional_logprobs: list[float] = field(default_factory=list)  # the same tokens scored with an empty source
     # the search's own mean log-probability per token (CTranslate2's beam score, length penalty 1),
     # where the backend gives no per-token ones: the same confidence without a second pass

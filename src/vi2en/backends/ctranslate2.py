@@ -8,6 +8,7 @@ score's source reliance needs.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -101,7 +102,7 @@ class CT2Backend:
             Hypothesis(
                 text=folder.decode(out_ids), ids=out_ids, search_logprob=result.scores[0],
                 alternatives=[folder.decode(ids_of(h)[0]) for h in result.hypotheses[1:]],
-                coverage=attention_coverage(result.attention[0][offset:], len(source)) if result.attention else None,
+                **attention_signals(result.attention[0][offset:] if result.attention else [], len(source)),
             )
             for (out_ids, _), result, source in zip(best, results, sources)
         ]
@@ -146,6 +147,31 @@ def usable_cores() -> int:
     if limit.isdigit() and int(limit) > 0:
         cores = min(cores, int(limit))
     return max(1, min(8, cores))
+
+
+def attention_signals(attention: list[list[float]], source_length: int) -> dict[str, float | None]:
+    """What the quality score reads of the attention (the last layer's, averaged over heads, as
+    CTranslate2 returns it): coverage, attention on the source's end token, and its entropy."""
+    return {"coverage": attention_coverage(attention, source_length), "end_attention": end_attention(attention, source_length),
+            "attention_entropy": attention_entropy(attention, source_length)}
+
+
+def end_attention(attention: list[list[float]], source_length: int) -> float | None:
+    """Mean over target steps of the attention on the source's last token, its end token.
+
+    A model writing what the source does not say attends to nothing in it, and the end token is
+    where that attention goes (Bérard et al. 2019; Guerreiro et al. 2023)."""
+    if not attention or source_length == 0:
+        return None
+    return sum(step[source_length - 1] for step in attention) / len(attention)
+
+
+def attention_entropy(attention: list[list[float]], source_length: int) -> float | None:
+    """Mean over target steps of the entropy of the attention over the source (nats): low where
+    each output token follows a few source tokens, high where the model looks everywhere at once."""
+    if not attention or source_length == 0:
+        return None
+    return sum(-sum(w * math.log(w) for w in step[:source_length] if w > 0) for step in attention) / len(attention)
 
 
 def attention_coverage(attention: list[list[float]], source_length: int) -> float | None:
