@@ -305,10 +305,10 @@ def article_section(translator, glossary, entities, stages: Stages, work: Path, 
     print(f"  terms and entities rendered: {rendered} of {sum(len(s.terms) for s in segments)}; segments flagged: {outcome.doc.summary['flagged']}")
 
 
-def _print_stages(seconds: dict, total: float, bare: float) -> None:
+def _print_stages(seconds: dict, total: float, bare: float, target: float = 1.5) -> None:
     print("  " + "; ".join(f"{stage} {seconds[stage]:.2f} s" for stage in STAGES) + f"; all {total:.2f} s")
     print(f"  bare model (translate_batch, same options and inputs) {bare:.2f} s: whole path {total / bare:.2f} x the bare model "
-          f"(target ≤ 1.5); the backend's model stage {seconds['model'] / bare:.2f} x (it adds the empty-source pass, n-best and attention for the quality score); "
+          f"(target ≤ {target:g}); the backend's model stage {seconds['model'] / bare:.2f} x (it adds the empty-source pass, n-best and attention for the quality score); "
           f"enforcement {100 * seconds['enforcement'] / bare:.0f}% of the bare model (target ≤ 20%)")
 
 
@@ -381,8 +381,8 @@ def folder_section(args) -> None:
         sides[count] = json.loads(done.stdout.strip().splitlines()[-1])
     f = sides[30]
     print(f"folder of {f['articles']} composed articles ({f['segments']} segments), model loaded once:")
-    _print_stages(f["stages"], f["seconds"], f["bare"])
-    print(f"  throughput {f['segments'] / f['seconds']:.1f} segments/s against the bare model's {f['segments'] / f['bare']:.1f}: {f['seconds'] / f['bare']:.2f} x (target ≤ 1.3)")
+    _print_stages(f["stages"], f["seconds"], f["bare"], target=1.3)
+    print(f"  throughput {f['segments'] / f['seconds']:.1f} segments/s against the bare model's {f['segments'] / f['bare']:.1f}")
     # (the larger folders repeat corpus/dev sentences, which the translator's cache serves: their times are not comparable)
     print("  memory: " + "; ".join(f"peak {g['peak_rss_mb']:.0f} MB for {g['articles']} articles ({g['segments']} segments)" for g in sides.values()))
 
