@@ -80,7 +80,14 @@ def build_model(folder: Path) -> None:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory. Linux's ru_maxrss carries the parent's peak over
+    fork and exec (a side run from a benchmark that had loaded transformers reported its 1.4 GB),
+    so the memory's own high-water mark (VmHWM, new at exec) is read where there is one."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_naive(model_dir: Path, sentences: list[str], device: str, threads: int) -> dict:
