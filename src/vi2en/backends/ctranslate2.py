@@ -111,6 +111,8 @@ class CT2Backend:
         ]
 
     def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
+        """Teacher-forced log-probabilities of each target's tokens after its source, then of the
+        end token (`generate` scores its outputs against an empty source with it)."""
         language = self._language()
         tokens = [self.folder.pieces(s) for s in sources]
         forced = [language + self.folder.pieces(t) for t in targets]
