@@ -315,7 +315,7 @@ def article_section(translator, glossary, entities, stages: Stages, work: Path, 
 def _print_stages(seconds: dict, total: float, bare: float, target: float = 1.5) -> None:
     print("  " + "; ".join(f"{stage} {seconds[stage]:.2f} s" for stage in STAGES) + f"; all {total:.2f} s")
     print(f"  bare model (translate_batch, same options and inputs) {bare:.2f} s: whole path {total / bare:.2f} x the bare model "
-          f"(target ≤ {target:g}); the backend's model stage {seconds['model'] / bare:.2f} x (it adds the empty-source pass, n-best and attention for the quality score); "
+          f"(target ≤ {target:g}); the backend's model stage {seconds['model'] / bare:.2f} x (it also returns the beam's scores, runners-up and attention for the quality score); "
           f"enforcement {100 * seconds['enforcement'] / bare:.0f}% of the bare model (target ≤ 20%)")
 
 

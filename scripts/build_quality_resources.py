@@ -4,8 +4,9 @@
         --model models/compact-vi-en
 
 writes the project's English language model (src/vi2en/data/english-lm.tsv.gz, from the English
-side) and the model's source vocabulary (MODEL/quality/source-words.txt, from the Vietnamese
-side). Give the same data the model was trained on: novelty means "not seen in training".
+side) and the model's source vocabulary (MODEL/quality/source-words.txt: words and pairs of
+words in a row, from the Vietnamese side). Give the same data the model was trained on:
+novelty means "not seen in training".
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 from vi2en.corpus import DataError, read_corpus
-from vi2en.quality import ENGLISH_LM, QUALITY_FOLDER, EnglishLM, SourceWords
+from vi2en.quality import ENGLISH_LM, QUALITY_FOLDER, RARE_BELOW, EnglishLM, SourceWords
 
 
 def main(argv=None) -> int:
@@ -39,7 +40,7 @@ def main(argv=None) -> int:
         out = args.model / QUALITY_FOLDER / "source-words.txt"
         out.parent.mkdir(parents=True, exist_ok=True)
         vocabulary.save(out)
-        print(f"{out}: {len(vocabulary.known)} Vietnamese words seen at least 3 times")
+        print(f"{out}: {len(vocabulary.known)} Vietnamese words and {len(vocabulary.known_pairs)} pairs of words in a row seen at least {RARE_BELOW} times")
     return 0
 
 

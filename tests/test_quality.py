@@ -41,6 +41,20 @@ def test_source_novelty_is_the_share_of_words_seen_fewer_than_three_times():
     assert known.novelty("2024 !") is None  # digits are not words
 
 
+def test_pair_novelty_is_the_share_of_word_pairs_seen_together_fewer_than_three_times(tmp_path):
+    known = SourceWords.build(["khu công nghiệp", "khu công nghiệp", "công nghiệp khu", "khu công nghiệp mới"])
+    assert known.known_pairs == {"khu công", "công nghiệp"}
+    # every word known, but "nghiệp khu" was seen together once only
+    assert known.novelty("Khu công nghiệp khu") == 0 and known.pair_novelty("Khu công nghiệp khu") == pytest.approx(1 / 3)
+    assert known.pair_novelty("khu") is None  # one word: no pair
+    known.save(tmp_path / "source-words.txt")
+    assert SourceWords.load(tmp_path / "source-words.txt") == known
+    # a vocabulary from before pairs were kept gives no pair novelty, not "everything is new"
+    (tmp_path / "old.txt").write_text("khu\ncông\nnghiệp\n", encoding="utf-8")
+    old = SourceWords.load(tmp_path / "old.txt")
+    assert old.known == {"khu", "công", "nghiệp"} and old.pair_novelty("khu công nghiệp") is None
+
+
 def test_english_lm_prefers_english_and_survives_unseen_words(tmp_path):
     lm = EnglishLM.build(["the committee met today", "the committee met"] * 3 + ["the people met"] * 3)
     assert lm.fluency("the committee met") > lm.fluency("met committee the")
@@ -86,17 +100,14 @@ def test_end_attention_and_attention_entropy():
     assert f["end_attention"] == 0.8 and f["attention_entropy"] == 0.5
 
 
-def test_confidence_and_source_reliance_from_per_token_or_search_scores():
-    hyp = Hypothesis(text=EN, token_logprobs=[-0.1, math.log(0.1), math.log(0.01), -0.1], ids=list(range(24)), unconditional_logprobs=[-2.1, math.log(0.1), -6.0, -0.1])
-    f = features_of(hypothesis=hyp)
-    assert f["mean_logprob"] == pytest.approx(sum(hyp.token_logprobs) / 4)
-    assert f["source_reliance"] == pytest.approx((2.0 + 0.0 + (6.0 + math.log(0.01)) + 0.0) / 4)
-    assert features_of(hypothesis=Hypothesis(text=EN, token_logprobs=[-0.1]))["source_reliance"] is None
+def test_confidence_from_per_token_or_search_scores():
+    hyp = Hypothesis(text=EN, token_logprobs=[-0.1, math.log(0.1), math.log(0.01), -0.1], ids=list(range(24)))
+    assert features_of(hypothesis=hyp)["mean_logprob"] == pytest.approx(sum(hyp.token_logprobs) / 4)
     # a backend whose search scores the sequence (CTranslate2) gives the mean without per-token values
-    searched = features_of(hypothesis=Hypothesis(text=EN, search_logprob=-0.8, unconditional_logprobs=[-2.0, -3.0]))
-    assert searched["mean_logprob"] == -0.8 and searched["source_reliance"] == pytest.approx(-0.8 + 2.5)
-    # per-token values, where there are any, are the ones that count (forcing's spliced English)
+    assert features_of(hypothesis=Hypothesis(text=EN, search_logprob=-0.8))["mean_logprob"] == -0.8
+    # per-token values, where there are any, are the ones that count
     assert features_of(hypothesis=Hypothesis(text=EN, token_logprobs=[-0.2], search_logprob=-0.8))["mean_logprob"] == -0.2
+    assert features_of(hypothesis=Hypothesis(text=EN))["mean_logprob"] is None
 
 
 def test_length_features():

@@ -85,7 +85,7 @@ def test_batches_run_side_by_side_come_back_in_input_order(converted):
     for batch in batches:
         alone = translator.backend.generate([translator.encode(sentences[i]) for i in batch])
         assert [together[i].ids for i in batch] == [h.ids for h in alone]
-        assert [(together[i].search_logprob, together[i].unconditional_logprobs) for i in batch] == [(h.search_logprob, h.unconditional_logprobs) for h in alone]
+        assert [(together[i].search_logprob, together[i].end_attention) for i in batch] == [(h.search_logprob, h.end_attention) for h in alone]
 
 
 def test_cpu_workers_default_to_the_cores_this_process_may_use(converted, monkeypatch):
@@ -212,10 +212,10 @@ def test_ct2_backend_is_chosen_when_converted_and_gives_its_beam_score(converted
     sentences = ["Chào bạn.", "Đồng chí Hoàng Nghĩa Hiếu phát biểu tại buổi làm việc.", "Chào bạn."]
     hyps = translator.translate(sentences)
     assert len(hyps) == 3 and hyps[0] is hyps[2]
-    # the confidence is the search's own score (mean log-prob, length penalty 1): no second pass
-    # with the source; the empty-source pass scores every output token
+    # the confidence is the search's own score (mean log-prob, length penalty 1): no second pass;
+    # the attention signals come with the search too
     assert all(hyp.text and not hyp.token_logprobs and hyp.mean_logprob == hyp.search_logprob < 0 for hyp in hyps)
-    assert all(len(hyp.ids) <= len(hyp.unconditional_logprobs) <= len(hyp.ids) + 1 and hyp.source_reliance is not None for hyp in hyps)
+    assert all(0 <= hyp.end_attention <= 1 and hyp.attention_entropy >= 0 and 0 < hyp.coverage <= 1 for hyp in hyps)
     tokens = translator.tokenizer.convert_ids_to_tokens(translator.encode(sentences[1]))
     result = translator.backend.model.translate_batch([tokens], beam_size=4, max_decoding_length=6, return_scores=True)[0]
     assert hyps[1].mean_logprob == pytest.approx(result.scores[0], abs=1e-3)
@@ -288,7 +288,7 @@ def test_force_puts_every_required_string_into_any_models_output(tiny_model, con
                 assert term in hyp.text, (name, hyp.text)
                 assert hyp.text.startswith(term) or f" {term}" in hyp.text, (name, hyp.text)  # never glued into a word
         for hyp, own in zip(forced, plain):  # what the quality score reads stays the model's own
-            assert (hyp.token_logprobs, hyp.search_logprob, hyp.unconditional_logprobs, hyp.alternatives, hyp.coverage) == (own.token_logprobs, own.search_logprob, own.unconditional_logprobs, own.alternatives, own.coverage), name
+            assert (hyp.token_logprobs, hyp.search_logprob, hyp.alternatives, hyp.coverage, hyp.end_attention) == (own.token_logprobs, own.search_logprob, own.alternatives, own.coverage, own.end_attention), name
             assert hyp.mean_logprob is not None, name
         assert [h.text for h in translator.translate(sentences)] == [h.text for h in plain]  # the cache holds the model's own output
 

@@ -46,26 +46,47 @@ def words(text: str) -> list[str]:
 
 @dataclass
 class SourceWords:
-    """Vietnamese words seen at least RARE_BELOW times in the model's training data."""
+    """Vietnamese words, and pairs of words in a row, seen at least RARE_BELOW times in the
+    model's training data. Vietnamese words are mostly one syllable; many a term is two or three
+    ("khu công nghiệp"), and a pair the model never saw together is a phrase it has not learnt
+    even where it knows each word."""
 
     known: frozenset[str]
+    known_pairs: frozenset[str] = frozenset()  # "word word"
 
     @classmethod
     def build(cls, sources: Iterable[str]) -> SourceWords:
-        counts = Counter(w for text in sources for w in words(text))
-        return cls(frozenset(w for w, c in counts.items() if c >= RARE_BELOW))
+        counts, pairs = Counter(), Counter()
+        for text in sources:
+            found = words(text)
+            counts.update(found)
+            pairs.update(_pairs(found))
+        return cls(frozenset(w for w, c in counts.items() if c >= RARE_BELOW), frozenset(p for p, c in pairs.items() if c >= RARE_BELOW))
 
     @classmethod
     def load(cls, path: Path) -> SourceWords:
-        return cls(frozenset(path.read_text(encoding="utf-8").split()))
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+        return cls(frozenset(w for w in lines if " " not in w), frozenset(p for p in lines if " " in p))
 
     def save(self, path: Path) -> None:
-        path.write_text("\n".join(sorted(self.known)) + "\n", encoding="utf-8")
+        path.write_text("\n".join(sorted(self.known) + sorted(self.known_pairs)) + "\n", encoding="utf-8")
 
     def novelty(self, text: str) -> float | None:
         """Share of the source's words the model saw fewer than RARE_BELOW times; None without words."""
         found = words(text)
         return sum(w not in self.known for w in found) / len(found) if found else None
+
+    def pair_novelty(self, text: str) -> float | None:
+        """Share of the source's pairs of words in a row the model saw together fewer than
+        RARE_BELOW times; None for a single word, or a vocabulary built without pairs."""
+        found = _pairs(words(text))
+        if not found or not self.known_pairs:
+            return None
+        return sum(p not in self.known_pairs for p in found) / len(found)
+
+
+def _pairs(found: list[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in zip(found, found[1:])]
 
 
 # ---------------------------------------------------------------- fluency

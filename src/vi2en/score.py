@@ -244,6 +244,10 @@ def _novelty(e: Evidence) -> float | None:
     return e.resources.source_words.novelty(e.vi) if e.resources.source_words else None
 
 
+def _pair_novelty(e: Evidence) -> float | None:
+    return e.resources.source_words.pair_novelty(e.vi) if e.resources.source_words else None
+
+
 def _fluency(e: Evidence) -> float | None:
     return e.resources.english.fluency(e.en) if e.resources.english else None
 
@@ -275,12 +279,12 @@ def _rendered_share(e: Evidence) -> float:
 
 FEATURES = [
     Feature("mean_logprob", lambda e: e.hypothesis.mean_logprob),
-    Feature("source_reliance", lambda e: e.hypothesis.source_reliance),
     Feature("nbest_agreement", _agreement),
     Feature("coverage", lambda e: e.hypothesis.coverage),
     Feature("end_attention", lambda e: e.hypothesis.end_attention),
     Feature("attention_entropy", lambda e: e.hypothesis.attention_entropy),
     Feature("source_novelty", _novelty),
+    Feature("pair_novelty", _pair_novelty),
     Feature("fluency", _fluency),
     Feature("length_deviation", _length_deviation),
     Feature("word_ratio", _word_ratio),
@@ -327,10 +331,10 @@ def signature(resources: QualityResources | None = None) -> str:
 # why each feature helps, as the editor reads it in the low-quality explanation
 _FEATURE_NAMES = {
     "mean_logprob": "the model's confidence", "nbest_agreement": "how the beam's alternative translations compare",
-    "coverage": "how much of the source the model attended to", "source_novelty": "words the model rarely saw",
+    "coverage": "how much of the source the model attended to", "source_novelty": "words the model rarely saw", "pair_novelty": "phrases the model rarely saw",
     "end_attention": "attention on the end of the source, not its words", "attention_entropy": "attention spread over the whole source",
     "fluency": "fluency of the English", "length_deviation": "length", "source_words": "sentence length",
-    "source_reliance": "how much the English follows the Vietnamese", "word_ratio": "a short English",
+    "word_ratio": "a short English",
     "rendered_share": "little of the sentence rendered by the glossary",
 }
 

@@ -34,7 +34,6 @@ class Hypothesis:
     coverage: float | None = None  # mean over source tokens of min(1, attention received)
     end_attention: float | None = None  # mean share of each step's attention on the source's end token
     attention_entropy: float | None = None  # mean entropy of each step's attention over the source
-    unconditional_logprobs: list[float] = field(default_factory=list)  # the same tokens scored with an empty source
     # the search's own mean log-probability per token (CTranslate2's beam score, length penalty 1),
     # where the backend gives no per-token ones: the same confidence without a second pass
     search_logprob: float | None = None
@@ -45,14 +44,6 @@ class Hypothesis:
         if self.token_logprobs:
             return sum(self.token_logprobs) / len(self.token_logprobs)
         return self.search_logprob
-
-    @property
-    def source_reliance(self) -> float | None:
-        """Mean log-prob gained per token by seeing the source; near 0 when the output ignores it."""
-        with_source, without = self.mean_logprob, self.unconditional_logprobs
-        if with_source is None or not without:
-            return None
-        return with_source - sum(without) / len(without)
 
 
 class Backend(Protocol):

@@ -1,8 +1,7 @@
 """The CTranslate2 backend: int8 on CPU, float16 on GPU, from the model's `ct2-int8/` copy.
 
-The model's confidence is the beam's own score (mean log-probability per token); the only
-second pass is the output scored against an empty source (`score_batch`), which the quality
-score's source reliance needs.
+What the quality score reads of the model comes with the beam search itself: its score (the
+mean log-probability per token), its runners-up and its attention. No second pass runs.
 """
 
 from __future__ import annotations
@@ -12,12 +11,10 @@ import math
 from pathlib import Path
 
 from vi2en.backends import Hypothesis
-from vi2en.backends.batching import length_batches
 from vi2en.backends.families import CT2_FOLDER, ModelError, ModelFolder
 
 # The quality score compares the best hypothesis with the beam's next ones (n-best agreement).
 NBEST = 4
-SCORE_BATCH_TOKENS = 512  # scoring holds a full-vocabulary row per target token: a token budget keeps that small
 
 
 class CT2Backend:
@@ -81,57 +78,28 @@ class CT2Backend:
             repetition_penalty=self.rules["repetition_penalty"],
             use_vmap=self.shortlist,
             max_input_length=0,
-            return_end_token=True,
             num_hypotheses=min(NBEST, self.beam_size),
             return_attention=True,
             return_scores=True,
         )
-        eos = folder.tokenizer.eos_token
 
-        def ids_of(tokens: list[str]) -> tuple[list[int], bool]:
-            tokens = tokens[offset:]
-            ended = bool(tokens) and tokens[-1] == eos
-            return folder.tokenizer.convert_tokens_to_ids(tokens[:-1] if ended else tokens), ended
+        def ids_of(tokens: list[str]) -> list[int]:
+            return folder.tokenizer.convert_tokens_to_ids(tokens[offset:])
 
-        best = [ids_of(r.hypotheses[0]) for r in results]
-        # the beam's score is already the mean log-probability of its tokens (length penalty 1):
-        # scoring the output again with the source cost 0.4 of the search (149 corpus/dev
-        # sentences: 1.49 CPU s against 3.79), and refitted without it the quality score
-        # followed chrF++ about as well (flores200-devtest Pearson 0.550 against 0.559).
-        # Against an empty source it is scored once: how much the output owes to the Vietnamese
-        # at all (a hallucination is nearly as likely without it; Dale et al. 2023).
-        unconditional = self.score([[folder.tokenizer.eos_token_id]] * len(best), [out_ids for out_ids, _ in best])
-        return [
-            Hypothesis(
-                text=folder.decode(out_ids), ids=out_ids, search_logprob=result.scores[0], unconditional_logprobs=_counted(without, ended),
-                alternatives=[folder.decode(ids_of(h)[0]) for h in result.hypotheses[1:]],
+        # the beam's score is already the mean log-probability of its tokens (length penalty 1).
+        # Scoring the output again cost 0.4 of the search with the source (149 corpus/dev
+        # sentences: 1.49 CPU s against 3.79) and 0.2 against an empty one (source reliance,
+        # Dale et al. 2023), and with the attention signals and pair novelty the quality score
+        # follows chrF++ as well without either (flores200-devtest Pearson 0.575 against 0.574)
+        def hypothesis(result, source: list[int]) -> Hypothesis:
+            ids = ids_of(result.hypotheses[0])
+            return Hypothesis(
+                text=folder.decode(ids), ids=ids, search_logprob=result.scores[0],
+                alternatives=[folder.decode(ids_of(h)) for h in result.hypotheses[1:]],
                 **attention_signals(result.attention[0][offset:] if result.attention else [], len(source)),
             )
-            for (out_ids, ended), without, result, source in zip(best, unconditional, results, sources)
-        ]
 
-    def score(self, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
-        """Teacher-forced log-probabilities of each target's tokens after its source, then of the
-        end token (`generate` scores its outputs against an empty source with it)."""
-        language = self._language()
-        tokens = [self.folder.pieces(s) for s in sources]
-        forced = [language + self.folder.pieces(t) for t in targets]
-        # batched here by the longer side of each pair: CTranslate2's own token batches count the
-        # source alone, so the empty-source pass went in batches of hundreds of long targets (3x slower)
-        batches = length_batches([max(len(s), len(f) + 1) for s, f in zip(tokens, forced)], SCORE_BATCH_TOKENS)
-        # handed over all at once: CTranslate2 runs them on its workers side by side
-        pending = [self.model.score_batch([tokens[i] for i in batch], [forced[i] for i in batch], max_input_length=0, offset=len(language), asynchronous=True)
-                   for batch in batches]
-        scores: list[list[float]] = [[] for _ in targets]
-        for batch, results in zip(batches, pending):
-            for i, result in zip(batch, results):
-                scores[i] = list(result.result().log_probs)
-        return scores
-
-
-def _counted(logprobs: list[float], ended: bool) -> list[float]:
-    """Scoring always adds the end token; it counts only where the search produced it."""
-    return logprobs if ended else logprobs[:-1]
+        return [hypothesis(result, source) for result, source in zip(results, sources)]
 
 
 def usable_cores() -> int:
