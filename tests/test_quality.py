@@ -242,6 +242,10 @@ def test_every_flag_explains_itself_in_one_line():
             assert "\n" not in line and "{" not in line and len(line) < 200
     assert explain("number-missing", {"numbers_missing": ["17", "63"]}) == "Numbers in the Vietnamese are missing from the English: 17, 63."
     assert explain("no-such-flag", {}) == "no-such-flag"
+    # the low-quality line names the signals that pulled the estimate down: every one has a name
+    from vi2en.score import _FEATURE_NAMES
+
+    assert set(_FEATURE_NAMES) == {f.key for f in FEATURES}
 
 
 def test_the_shipped_model_gives_every_signal_its_evidence():
