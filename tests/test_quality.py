@@ -47,6 +47,11 @@ def test_pair_novelty_is_the_share_of_word_pairs_seen_together_fewer_than_three_
     # every word known, but "nghiệp khu" was seen together once only
     assert known.novelty("Khu công nghiệp khu") == 0 and known.pair_novelty("Khu công nghiệp khu") == pytest.approx(1 / 3)
     assert known.pair_novelty("khu") is None  # one word: no pair
+    # the signal the score reads is this measure of the segment's source, with the model's vocabulary
+    resources = QualityResources(QualityResources.for_model(COMPACT).model, source_words=known)
+    f = features_of(vi="Khu công nghiệp khu", resources=resources)
+    assert f["pair_novelty"] == pytest.approx(1 / 3) and f["source_novelty"] == 0
+    assert features_of(vi="khu mới", resources=resources)["source_novelty"] == 0.5
     known.save(tmp_path / "source-words.txt")
     assert SourceWords.load(tmp_path / "source-words.txt") == known
     # a vocabulary from before pairs were kept gives no pair novelty, not "everything is new"
