@@ -355,11 +355,11 @@ def test_a_string_put_in_is_never_split_by_the_next():
             return " ".join(map(str, ids))
 
     f = _Forcing("Party ở đây", Hypothesis("w " * 4, ids=[1, 2, 3, 4]), ["Party", "here"])
-    f.put(Folder(), 2, [7, 8, 9])
+    f.put(2, [7, 8, 9], Folder().decode([1, 2, 7, 8, 9, 3, 4]))
     assert f.ids == [1, 2, 7, 8, 9, 3, 4] and f.placed == [(2, 5)]
     _, places = _places(Folder(), f)
     assert not {3, 4} & set(places)
-    f.put(Folder(), 0, [5])
+    f.put(0, [5], Folder().decode([5, 1, 2, 7, 8, 9, 3, 4]))
     assert f.placed == [(3, 6), (0, 1)] and f.ids == [5, 1, 2, 7, 8, 9, 3, 4]
 
 

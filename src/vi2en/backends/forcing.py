@@ -40,10 +40,11 @@ class _Forcing:
     def missing(self) -> list[str]:
         return [r for r in self.needs if r not in self.text]
 
-    def put(self, folder, at: int, term: list[int]) -> None:
+    def put(self, at: int, term: list[int], text: str) -> None:
+        """`term` spliced in at `at`; `text` is the new ids decoded (the caller decoded each place to choose one)."""
         self.ids = self.ids[:at] + term + self.ids[at:]
         self.placed = [(s + len(term), e + len(term)) if s >= at else (s, e) for s, e in self.placed] + [(at, at + len(term))]
-        self.text = folder.decode(self.ids)
+        self.text = text
 
 
 def force_pieces(translator, sentences: list[str], required: list[list[str]]) -> list[Hypothesis]:
@@ -67,7 +68,8 @@ def force_pieces(translator, sentences: list[str], required: list[list[str]]) ->
             if not places:
                 break
             spliced = {at: folder.decode(f.ids[:at] + term + f.ids[at:]) for at in places}
-            f.put(folder, max(places, key=lambda at: fluency(spliced[at]) or float("-inf")), term)
+            best = max(places, key=lambda at: fluency(spliced[at]) or float("-inf"))
+            f.put(best, term, spliced[best])
         if f.ids != f.hyp.ids:
             results[i] = replace(f.hyp, text=f.text, ids=f.ids)
     return results
