@@ -51,7 +51,7 @@ def measure(model: QualityModel, rows: list[Row]) -> dict:
     scores = final_scores(model, rows, PENALTIES)
     chrf = [r.chrf for r in rows]
     worst = worst_flagged(chrf, flagged(model, rows, PENALTIES))
-    return {"pearson": pearson(scores, chrf), "spearman": spearman(scores, chrf), "worst_recall": worst["recall"], "flagged_share": worst["flagged_total"] / len(rows)}
+    return {"pearson": pearson(scores, chrf), "spearman": spearman(scores, chrf), "worst_recall": worst["recall"], "worst_recall_95ci": worst["recall_95ci"], "flagged_share": worst["flagged_share"]}
 
 
 def main(argv=None) -> int:
@@ -95,10 +95,11 @@ def main(argv=None) -> int:
         print(f"{signal:20} {weight[signal]:8.2f} {'' if interaction is None else f'{interaction:9.2f}':>9}  {drops}")
     with_all = "  ".join(f"{measure(model, r)['pearson']:.3f}" for r in sets.values())
     print(f"{'(all signals)':39}  {with_all}")
-    print(f"{'set':20} {'segments':>8} {'Pearson':>8} {'Spearman':>8} {'worst 10% flagged':>18} {'flagged':>8}")
+    print(f"{'set':20} {'segments':>8} {'Pearson':>8} {'Spearman':>8} {'worst 10% flagged (95% CI)':>28} {'flagged':>8}")
     for set_name, set_rows in sets.items():
         m = measure(model, set_rows)
-        print(f"{set_name:20} {len(set_rows):8} {m['pearson']:8.3f} {m['spearman']:8.3f} {100 * m['worst_recall']:17.1f}% {100 * m['flagged_share']:7.1f}%")
+        low, high = m["worst_recall_95ci"]
+        print(f"{set_name:20} {len(set_rows):8} {m['pearson']:8.3f} {m['spearman']:8.3f} {100 * m['worst_recall']:11.1f}% ({100 * low:4.1f}–{100 * high:5.1f}%) {100 * m['flagged_share']:7.1f}%")
     return 0
 
 

@@ -51,7 +51,8 @@ def test_eval_reads_source_and_reference_from_one_pairs_file(tiny_model, tmp_pat
     data = json.loads(report.read_text(encoding="utf-8"))
     assert [s["ref"] for s in data["per_segment"]] == ["The Secretariat met.", "Hello."] and data["source"] == str(pairs)
     assert all("mean_logprob" in s["signals"] for s in data["per_segment"])  # what scripts/fit_quality.py fits on
-    assert "flagged in all (" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "flagged in all (" in out and "95% CI" in out and "nan–nan" not in out  # two segments: no Pearson interval, Wilson's still
 
 
 def test_eval_pairs_file_errors_are_one_line(tmp_path, capsys):

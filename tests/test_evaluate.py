@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from vi2en.evaluate import corpus_scores, evaluate, pearson, sentence_chrf, spearman, worst_flagged, write_report
+from vi2en.evaluate import corpus_scores, evaluate, pearson, pearson_interval, sentence_chrf, spearman, wilson_interval, worst_flagged, write_report
 
 HYP = "the cat sat on the mat"
 REF = "the cat sat on a mat"
@@ -55,12 +55,33 @@ def test_correlations_by_hand():
 def test_worst_flagged():
     chrf = [float(i) for i in range(20)]  # segments 0 and 1 are the worst 10%
     flags = [i in (0, 5) for i in range(20)]
-    assert worst_flagged(chrf, flags) == {"worst": 2, "flagged": 1, "recall": 0.5, "flagged_total": 2}
+    found = worst_flagged(chrf, flags)
+    assert {k: found[k] for k in ("worst", "flagged", "recall", "flagged_total", "flagged_share")} == {"worst": 2, "flagged": 1, "recall": 0.5, "flagged_total": 2, "flagged_share": 0.1}
+    assert found["recall_95ci"] == pytest.approx(list(wilson_interval(1, 2)), abs=1e-4)
+    assert found["flagged_share_95ci"] == pytest.approx(list(wilson_interval(2, 20)), abs=1e-4)
+
+
+def test_wilson_interval_matches_published_values():
+    # Newcombe (1998), Table I: 0 of 10, and the textbook 5 of 10
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    assert wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    assert wilson_interval(81, 101)[0] < 81 / 101 < wilson_interval(81, 101)[1]
+    low, high = wilson_interval(10, 10)
+    assert high == pytest.approx(1.0) and high <= 1.0 and low == pytest.approx(0.7225, abs=1e-4)  # never past 1, as the normal approximation goes
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
+
+
+def test_pearson_interval_is_fishers():
+    # r = 0.5 over 103 pairs: atanh(0.5) ± 1.96/10
+    assert pearson_interval(0.5, 103) == pytest.approx((0.3393, 0.6323), abs=1e-4)
+    narrow, wide = pearson_interval(0.5, 1003), pearson_interval(0.5, 53)
+    assert narrow[1] - narrow[0] < wide[1] - wide[0]
+    assert all(math.isnan(v) for v in pearson_interval(math.nan, 100)) and all(math.isnan(v) for v in pearson_interval(0.5, 3))
 
 
 def test_evaluate_and_write_report(tmp_path):
-    hyps, refs = [HYP, "a dog", "nothing alike"], [REF, "a dog", "a bird flew"]
-    report = evaluate(hyps, refs, quality=[0.8, 1.0, 0.1], flags=[False, False, True])
+    hyps, refs = [HYP, "a dog", "nothing alike", "a cat sat"], [REF, "a dog", "a bird flew", "the cat sat"]
+    report = evaluate(hyps, refs, quality=[0.8, 1.0, 0.1, 0.5], flags=[False, False, True, False])
     assert report["sentence_chrf++"][1] == 100.0
     assert report["quality_correlation"]["spearman"] == pytest.approx(1.0)
     assert report["worst_10pct_flagged"]["flagged"] == 1
@@ -73,7 +94,8 @@ def test_evaluate_and_write_report(tmp_path):
 def test_constant_quality_is_written_as_null(tmp_path):
     report = evaluate(["a", "b"], ["a", "c"], quality=[0.5, 0.5])
     write_report(report, tmp_path / "r.json")
-    assert json.loads((tmp_path / "r.json").read_text())["quality_correlation"]["pearson"] is None
+    written = json.loads((tmp_path / "r.json").read_text())["quality_correlation"]
+    assert written["pearson"] is None and written["pearson_95ci"] == [None, None]
 
 
 def test_length_mismatch_is_an_error():

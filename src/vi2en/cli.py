@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import math
 import os
 import sys
 import time
@@ -328,9 +329,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"terms   {100 * terms['accuracy']:6.2f}  ({terms['rendered']} of {terms['terms']} glossary terms rendered as the glossary gives them)")
     if quality is not None:
         corr, worst = report["quality_correlation"], report["worst_10pct_flagged"]
-        print(f"quality score vs sentence chrF++: Pearson {corr['pearson']:.3f}, Spearman {corr['spearman']:.3f}; "
-              f"{worst['flagged']} of the worst {worst['worst']} segments flagged ({100 * worst['recall']:.1f}%), "
-              f"{worst['flagged_total']} of {len(quality)} flagged in all ({100 * worst['flagged_total'] / len(quality):.1f}%)")
+        def percent(share: float, interval: list[float]) -> str:
+            return f"{100 * share:.1f}%, 95% CI {100 * interval[0]:.1f}–{100 * interval[1]:.1f}"
+
+        low, high = corr["pearson_95ci"]
+        interval = "" if math.isnan(low) else f" (95% CI {low:.3f}–{high:.3f})"  # undefined for three segments or fewer
+        print(f"quality score vs sentence chrF++: Pearson {corr['pearson']:.3f}{interval}, Spearman {corr['spearman']:.3f}; "
+              f"{worst['flagged']} of the worst {worst['worst']} segments flagged ({percent(worst['recall'], worst['recall_95ci'])}), "
+              f"{worst['flagged_total']} of {len(quality)} flagged in all ({percent(worst['flagged_share'], worst['flagged_share_95ci'])})")
     if args.report:
         evaluate.write_report(report, Path(args.report))
         print(f"report: {args.report}")

@@ -72,14 +72,50 @@ def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
     return pearson(_ranks(xs), _ranks(ys))
 
 
+# 95% intervals: the worst tenth of a 1,000-sentence set is only 100 sentences, so a recall of
+# 80% is known to about ±8 points, and a change of two sentences is no evidence either way.
+Z95 = 1.959964
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (Wilson 1927): unlike the normal approximation it
+    stays inside 0–1 and holds for the small counts and extreme shares a worst decile gives."""
+    if trials <= 0:
+        return (math.nan, math.nan)
+    share = successes / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z / (1 + z * z / trials) * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def pearson_interval(r: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """Fisher z-transform interval of a correlation over n pairs; NaN where r is undefined or n ≤ 3."""
+    if math.isnan(r) or n <= 3:
+        return (math.nan, math.nan)
+    if abs(r) >= 1.0:
+        return (r, r)
+    centre, half = math.atanh(r), z / math.sqrt(n - 3)
+    return (math.tanh(centre - half), math.tanh(centre + half))
+
+
 def worst_flagged(segment_chrf: Sequence[float], flags: Sequence[bool], fraction: float = 0.1) -> dict:
-    """How many of the worst `fraction` segments (lowest sentence chrF++) were flagged."""
+    """How many of the worst `fraction` segments (lowest sentence chrF++) were flagged, and what
+    share of all segments was, each with its 95% Wilson interval."""
     if len(flags) != len(segment_chrf):
         raise ValueError(f"{len(flags)} flags for {len(segment_chrf)} segments")
     worst_count = max(1, round(len(segment_chrf) * fraction))
     worst = sorted(range(len(segment_chrf)), key=lambda i: segment_chrf[i])[:worst_count]
     flagged = sum(1 for i in worst if flags[i])
-    return {"worst": worst_count, "flagged": flagged, "recall": round(flagged / worst_count, 4), "flagged_total": sum(map(bool, flags))}
+    flagged_total = sum(map(bool, flags))
+
+    def rounded(interval: tuple[float, float]) -> list[float]:
+        return [round(v, 4) for v in interval]
+
+    return {
+        "worst": worst_count, "flagged": flagged, "recall": round(flagged / worst_count, 4), "recall_95ci": rounded(wilson_interval(flagged, worst_count)),
+        "flagged_total": flagged_total, "flagged_share": round(flagged_total / len(flags), 4) if flags else math.nan,
+        "flagged_share_95ci": rounded(wilson_interval(flagged_total, len(flags))),
+    }
 
 
 def evaluate(
@@ -94,7 +130,8 @@ def evaluate(
     if quality is not None:
         if len(quality) != len(segment_chrf):
             raise ValueError(f"{len(quality)} quality scores for {len(segment_chrf)} segments")
-        report["quality_correlation"] = {"pearson": pearson(quality, segment_chrf), "spearman": spearman(quality, segment_chrf)}
+        r = pearson(quality, segment_chrf)
+        report["quality_correlation"] = {"pearson": r, "pearson_95ci": list(pearson_interval(r, len(quality))), "spearman": spearman(quality, segment_chrf)}
     if flags is not None:
         report["worst_10pct_flagged"] = worst_flagged(segment_chrf, flags)
     return report
