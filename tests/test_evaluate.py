@@ -62,7 +62,7 @@ def test_worst_flagged():
 
 
 def test_wilson_interval_matches_published_values():
-    # Newcombe (1998), Table I: 0 of 10, and the textbook 5 of 10
+    # closed forms at z = 1.96: 0 of n has upper bound z²/(n + z²), n of n lower bound n/(n + z²); 5 of 10 is symmetric about 0.5
     assert wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
     assert wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
     assert wilson_interval(81, 101)[0] < 81 / 101 < wilson_interval(81, 101)[1]
